@@ -1,0 +1,2 @@
+/* Poison header: on the include path of the pure cores only, ahead of the system one. */
+#error "layering: a pure core (hpa/, vpa/, common pure part, engine coordinator) must not include <jansson.h> (DESIGN.md section 4)"

@@ -1,0 +1,1 @@
+typedef int ps_hpa_placeholder_t; /* replaced when the hpa core lands */

@@ -1,0 +1,1 @@
+typedef int ps_vpa_placeholder_t; /* replaced when the vpa core lands */
