@@ -1,0 +1,452 @@
+/*
+ * The non-conflict coordinator: rules 1 to 5 of DESIGN.md section 2.
+ * Pure: time is an argument, state is the caller's, nothing is allocated.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "podscaler/coord.h"
+
+/* Pods whose replica count changed between two consecutive steps before the
+ * first-difference estimate of the fixed part is trusted over the idle floor:
+ * fewer pairs are dominated by whatever the load did at those moments. */
+#define GSM_MIN_PAIRS 8
+
+const char *coord_strerror(int code)
+{
+    switch (code) {
+    case COORD_EVIOLATION:
+        return "coordinator invariant violated: a vertical change touches a resource the "
+               "horizontal scaler owns";
+    case COORD_EPARAMS:
+        return "coordination parameters out of range";
+    default:
+        return ps_strerror(code);
+    }
+}
+
+const char *coord_resource_name(enum coord_resource r)
+{
+    return r == COORD_CPU ? "cpu" : r == COORD_MEMORY ? "memory" : "?";
+}
+
+const char *coord_owner_name(enum coord_owner o)
+{
+    switch (o) {
+    case COORD_OWNER_HORIZONTAL:
+        return "horizontal";
+    case COORD_OWNER_VERTICAL:
+        return "vertical";
+    default:
+        return "none";
+    }
+}
+
+const char *coord_gate_reason_name(enum coord_gate_reason r)
+{
+    switch (r) {
+    case COORD_GATE_OK:
+        return "allowed";
+    case COORD_GATE_STABILIZING:
+        return "horizontal scale event inside its stabilization window";
+    case COORD_GATE_MIN_AVAILABLE:
+        return "a restart would leave fewer than minReplicas pods available";
+    case COORD_GATE_DAILY_CAP:
+        return "daily cap on vertical changes reached";
+    }
+    return "?";
+}
+
+void coord_params_default(struct coord_params *p)
+{
+    p->bottleneck = COORD_BN_AUTO;
+    /* The VPA's target percentile is 0.9; pressure looks a little higher so the
+     * resource that runs hot in bursts is the one scaled out. */
+    p->pressure_percentile = 0.95;
+    /* Two hours cover a daily ramp's slope without forgetting the last peak. */
+    p->window_ms = INT64_C(2) * 3600 * 1000;
+    p->switch_margin = 0.20;
+    /* Six times the HPA's default downscale stabilization (300 s): an owner
+     * change restarts the vertical history's meaning, so it must be rare. */
+    p->switch_sustain_ms = INT64_C(30) * 60 * 1000;
+    p->max_vertical_changes_per_day = 4;
+    /* HPA default scale-down stabilization window, autoscaling/v2
+     * behavior.scaleDown.stabilizationWindowSeconds = 300. */
+    p->disruption_window_ms = INT64_C(300) * 1000;
+}
+
+int coord_params_validate(const struct coord_params *p)
+{
+    if (!(p->pressure_percentile > 0.0 && p->pressure_percentile <= 1.0))
+        return COORD_EPARAMS;
+    if (p->window_ms < COORD_SLOTS || p->switch_sustain_ms < 0 || p->disruption_window_ms < 0)
+        return COORD_EPARAMS;
+    if (!(p->switch_margin >= 0.0 && p->switch_margin < 100.0))
+        return COORD_EPARAMS;
+    if (p->max_vertical_changes_per_day < 0 ||
+        p->max_vertical_changes_per_day >= COORD_CHANGES_RING)
+        return COORD_EPARAMS;
+    if (p->bottleneck < COORD_BN_AUTO || p->bottleneck > COORD_BN_METRICS)
+        return COORD_EPARAMS;
+    return 0;
+}
+
+void coord_state_init(struct coord_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->bottleneck = -1;
+    st->lead_since_ms = INT64_MIN;
+    st->last_switch_ms = INT64_MIN;
+    st->last_scale_event_ms = INT64_MIN;
+    for (int i = 0; i < COORD_SLOTS; i++)
+        st->slots[i].start_ms = INT64_MIN;
+    for (int r = 0; r < COORD_NRES; r++) {
+        st->gsm[r].prev_total = NAN;
+        st->gsm[r].floor_per_pod = NAN;
+    }
+}
+
+static int64_t slot_width(const struct coord_params *p)
+{
+    return p->window_ms / COORD_SLOTS;
+}
+
+/* Slots are aligned to multiples of the slot width, so the ring index of a time
+ * is fixed and a slot is reused once its time has left the window. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static int gsm_check(double v)
+{
+    if (isnan(v) || isinf(v))
+        return PS_ENAN;
+    if (v < 0)
+        return PS_ENEGATIVE;
+    return 0;
+}
+
+int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                  const struct coord_pod_sample *pods, size_t n_pods)
+{
+    if (!st || !p || (n_pods && !pods))
+        return PS_EINVAL;
+    int64_t w = slot_width(p);
+    if (w <= 0)
+        return COORD_EPARAMS;
+    /* Validate everything first: a bad sample leaves the state untouched. */
+    for (size_t i = 0; i < n_pods; i++) {
+        for (int r = 0; r < COORD_NRES; r++) {
+            int rc = gsm_check(pods[i].usage[r]);
+            if (rc)
+                return rc;
+            if (isnan(pods[i].request[r]) || isinf(pods[i].request[r]))
+                return PS_ENAN;
+        }
+    }
+    int64_t start = floor_div(now_ms, w) * w;
+    int idx = (int)(((floor_div(now_ms, w) % COORD_SLOTS) + COORD_SLOTS) % COORD_SLOTS);
+    struct coord_slot *s = &st->slots[idx];
+    if (s->start_ms != INT64_MIN && s->start_ms > start)
+        return PS_ETIME;
+    if (s->start_ms != start) {
+        s->start_ms = start;
+        s->pressure[COORD_CPU] = -1.0f;
+        s->pressure[COORD_MEMORY] = -1.0f;
+    }
+
+    double total[COORD_NRES] = {0, 0};
+    for (size_t i = 0; i < n_pods; i++) {
+        for (int r = 0; r < COORD_NRES; r++) {
+            total[r] += pods[i].usage[r];
+            if (pods[i].request[r] > 0) {
+                float ratio = (float)(pods[i].usage[r] / pods[i].request[r]);
+                if (ratio > s->pressure[r])
+                    s->pressure[r] = ratio;
+            }
+        }
+    }
+    if (n_pods == 0)
+        return 0;
+
+    int replicas = (int)n_pods;
+    for (int r = 0; r < COORD_NRES; r++) {
+        struct coord_gsm *g = &st->gsm[r];
+        if (total[r] <= 0)
+            continue; /* a step without usage says nothing about the split */
+        double per_pod = total[r] / replicas;
+        if (isnan(g->floor_per_pod) || per_pod < g->floor_per_pod)
+            g->floor_per_pod = per_pod;
+        if (!isnan(g->prev_total) && g->prev_replicas > 0 && g->prev_replicas != replicas) {
+            /* First differences cancel the slowly moving load: across a replica
+             * change at steady load, total usage moves by a per added pod. */
+            double dr = (double)(replicas - g->prev_replicas);
+            g->sum_dudr += (total[r] - g->prev_total) * dr;
+            g->sum_drdr += dr * dr;
+            g->pairs++;
+        }
+        g->prev_total = total[r];
+        g->prev_replicas = replicas;
+    }
+    return 0;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Insertion sort: at most COORD_SLOTS values, and no qsort callback overhead. */
+static void sort_floats(float *v, int n)
+{
+    for (int i = 1; i < n; i++) {
+        float x = v[i];
+        int j = i - 1;
+        while (j >= 0 && cmp_float(&v[j], &x) > 0) {
+            v[j + 1] = v[j];
+            j--;
+        }
+        v[j + 1] = x;
+    }
+}
+
+double coord_pressure(const struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                      enum coord_resource r)
+{
+    float v[COORD_SLOTS];
+    int n = 0;
+    int64_t oldest = now_ms - p->window_ms;
+    for (int i = 0; i < COORD_SLOTS; i++) {
+        const struct coord_slot *s = &st->slots[i];
+        if (s->start_ms == INT64_MIN || s->start_ms + slot_width(p) <= oldest ||
+            s->start_ms > now_ms || s->pressure[r] < 0)
+            continue;
+        v[n++] = s->pressure[r];
+    }
+    if (n == 0)
+        return NAN;
+    sort_floats(v, n);
+    /* Nearest-rank percentile over the slots in the window. */
+    int k = (int)ceil(p->pressure_percentile * n) - 1;
+    if (k < 0)
+        k = 0;
+    return v[k];
+}
+
+static void own(struct coord_ownership *o, int h_res)
+{
+    o->bottleneck = h_res;
+    for (int r = 0; r < COORD_NRES; r++)
+        o->owner[r] = r == h_res ? COORD_OWNER_HORIZONTAL : COORD_OWNER_VERTICAL;
+}
+
+/* Auto: the challenger must lead by the margin for switch_sustain_ms in a row. */
+static void auto_bottleneck(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                            struct coord_ownership *out)
+{
+    double pc = coord_pressure(st, p, now_ms, COORD_CPU);
+    double pm = coord_pressure(st, p, now_ms, COORD_MEMORY);
+    out->pressure[COORD_CPU] = pc;
+    out->pressure[COORD_MEMORY] = pm;
+    if (st->bottleneck < 0) {
+        if (isnan(pc) && isnan(pm)) {
+            /* No history: CPU, as the stock HPA's default metric. */
+            own(out, COORD_CPU);
+            out->reason = COORD_R_AUTO_NO_HISTORY;
+            return;
+        }
+        int pick = (!isnan(pm) && (isnan(pc) || pm > pc)) ? COORD_MEMORY : COORD_CPU;
+        st->bottleneck = (int8_t)pick;
+        st->last_switch_ms = now_ms;
+        st->lead_since_ms = INT64_MIN;
+        own(out, pick);
+        out->changed = true;
+        out->reason = COORD_R_AUTO_FIRST;
+        return;
+    }
+    int cur = st->bottleneck, other = 1 - cur;
+    double pcur = cur == COORD_CPU ? pc : pm, poth = cur == COORD_CPU ? pm : pc;
+    bool leads = !isnan(poth) && (isnan(pcur) || poth > pcur * (1.0 + p->switch_margin));
+    if (!leads) {
+        st->lead_since_ms = INT64_MIN;
+        own(out, cur);
+        out->reason = COORD_R_AUTO_STAYS;
+        return;
+    }
+    if (st->lead_since_ms == INT64_MIN)
+        st->lead_since_ms = now_ms;
+    if (now_ms - st->lead_since_ms < p->switch_sustain_ms) {
+        own(out, cur);
+        out->reason = COORD_R_AUTO_CHALLENGED;
+        out->lead_ms = now_ms - st->lead_since_ms;
+        return;
+    }
+    st->bottleneck = (int8_t)other;
+    st->last_switch_ms = now_ms;
+    st->lead_since_ms = INT64_MIN;
+    st->switches++;
+    own(out, other);
+    out->changed = true;
+    out->reason = COORD_R_AUTO_SWITCH;
+    out->previous = cur;
+}
+
+int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
+                           const struct coord_horizontal *h, int64_t now_ms,
+                           struct coord_ownership *out)
+{
+    if (!st || !p || !h || !out)
+        return PS_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->bottleneck = -1;
+    out->previous = -1;
+    out->pressure[COORD_CPU] = out->pressure[COORD_MEMORY] = NAN;
+
+    if (!h->enabled) {
+        for (int r = 0; r < COORD_NRES; r++)
+            out->owner[r] = h->vertical ? COORD_OWNER_VERTICAL : COORD_OWNER_NONE;
+        out->reason = COORD_R_NO_HORIZONTAL;
+        return 0;
+    }
+    /* Rule 1: explicit resource metrics name what the horizontal scaler owns. */
+    if (h->names_cpu || h->names_memory) {
+        out->owner[COORD_CPU] = h->names_cpu ? COORD_OWNER_HORIZONTAL : COORD_OWNER_VERTICAL;
+        out->owner[COORD_MEMORY] = h->names_memory ? COORD_OWNER_HORIZONTAL : COORD_OWNER_VERTICAL;
+        out->bottleneck = h->names_cpu ? COORD_CPU : COORD_MEMORY;
+        out->reason = COORD_R_RULE1_RESOURCES;
+    } else if (h->names_other || p->bottleneck == COORD_BN_METRICS) {
+        /* Rule 2: load-driven metrics scale out; requests follow usage. */
+        out->owner[COORD_CPU] = out->owner[COORD_MEMORY] = COORD_OWNER_VERTICAL;
+        out->reason = COORD_R_RULE2_LOAD;
+    } else if (p->bottleneck == COORD_BN_CPU || p->bottleneck == COORD_BN_MEMORY) {
+        int res = p->bottleneck == COORD_BN_CPU ? COORD_CPU : COORD_MEMORY;
+        own(out, res);
+        out->reason = COORD_R_FIXED;
+    } else {
+        /* Rule 3. */
+        auto_bottleneck(st, p, now_ms, out);
+    }
+    if (!h->vertical) {
+        for (int r = 0; r < COORD_NRES; r++)
+            if (out->owner[r] == COORD_OWNER_VERTICAL)
+                out->owner[r] = COORD_OWNER_NONE;
+    }
+    return 0;
+}
+
+int coord_check_invariant(const struct coord_ownership *own_,
+                          const struct coord_container_change *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int r = 0; r < COORD_NRES; r++)
+            if (own_->owner[r] == COORD_OWNER_HORIZONTAL &&
+                c[i].request_after[r] != c[i].request_before[r])
+                return COORD_EVIOLATION;
+    return 0;
+}
+
+int coord_filter_vertical(const struct coord_ownership *own_, struct coord_container_change *c,
+                          size_t n)
+{
+    int changing = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool changes = false;
+        for (int r = 0; r < COORD_NRES; r++) {
+            if (own_->owner[r] != COORD_OWNER_VERTICAL) {
+                /* The request is the horizontal target's denominator; its limit
+                 * keeps its ratio to that request, so it stays too. */
+                c[i].request_after[r] = c[i].request_before[r];
+                c[i].limit_after[r] = c[i].limit_before[r];
+            }
+            if (c[i].request_after[r] != c[i].request_before[r] ||
+                c[i].limit_after[r] != c[i].limit_before[r])
+                changes = true;
+        }
+        changing += changes;
+    }
+    int rc = coord_check_invariant(own_, c, n);
+    return rc ? rc : changing;
+}
+
+int coord_vertical_changes_last_day(const struct coord_state *st, int64_t now_ms)
+{
+    int n = 0;
+    uint32_t kept = st->n_changes < COORD_CHANGES_RING ? st->n_changes : COORD_CHANGES_RING;
+    for (uint32_t i = 0; i < kept; i++) {
+        int64_t t = st->changes_ms[i];
+        if (t > now_ms - INT64_C(86400000) && t <= now_ms)
+            n++;
+    }
+    return n;
+}
+
+enum coord_gate_reason coord_gate_vertical(const struct coord_state *st,
+                                           const struct coord_params *p, int64_t now_ms,
+                                           bool restarts_pods, int available_pods, int min_replicas)
+{
+    if (coord_vertical_changes_last_day(st, now_ms) >= p->max_vertical_changes_per_day)
+        return COORD_GATE_DAILY_CAP;
+    if (!restarts_pods)
+        return COORD_GATE_OK;
+    if (st->last_scale_event_ms != INT64_MIN &&
+        now_ms - st->last_scale_event_ms < p->disruption_window_ms)
+        return COORD_GATE_STABILIZING;
+    /* Restarting one pod takes it out of service for a while. */
+    if (available_pods - 1 < min_replicas)
+        return COORD_GATE_MIN_AVAILABLE;
+    return COORD_GATE_OK;
+}
+
+void coord_note_scale_event(struct coord_state *st, int64_t now_ms)
+{
+    st->last_scale_event_ms = now_ms;
+}
+
+void coord_note_vertical_change(struct coord_state *st, int64_t now_ms)
+{
+    st->changes_ms[st->n_changes % COORD_CHANGES_RING] = now_ms;
+    st->n_changes++;
+}
+
+double coord_gsm_fixed(const struct coord_gsm *g)
+{
+    if (isnan(g->floor_per_pod))
+        return 0.0;
+    /* The idle floor bounds the fixed part from above: no pod ever used less. */
+    double fixed = g->floor_per_pod;
+    if (g->pairs >= GSM_MIN_PAIRS && g->sum_drdr > 0) {
+        double est = g->sum_dudr / g->sum_drdr;
+        if (est < 0)
+            est = 0;
+        if (est < fixed)
+            fixed = est;
+    }
+    return fixed;
+}
+
+double coord_gsm_rescale(double fixed, double usage, int r_sample, int r_target)
+{
+    if (r_sample == r_target || r_sample <= 0 || r_target <= 0)
+        return usage;
+    if (usage <= fixed)
+        return usage; /* below the fixed part: nothing shared to redistribute */
+    return fixed + (usage - fixed) * (double)r_sample / (double)r_target;
+}
+
+int coord_projected_replicas(double total_usage, double request_per_pod, int target_utilization,
+                             int min_replicas, int max_replicas)
+{
+    int r = min_replicas;
+    if (request_per_pod > 0 && target_utilization > 0 && total_usage > 0 && !isnan(total_usage)) {
+        double want = ceil(total_usage / (request_per_pod * target_utilization / 100.0));
+        r = want > (double)max_replicas ? max_replicas : (int)want;
+    }
+    if (r < min_replicas)
+        r = min_replicas;
+    if (r > max_replicas)
+        r = max_replicas;
+    return r;
+}

@@ -1,0 +1,57 @@
+/* The coordinator's structured reasons as text, for decisions and logs. */
+#include <stdio.h>
+
+#include "podscaler/coord.h"
+
+int coord_format_reason(const struct coord_ownership *o, const struct coord_params *p, char *buf,
+                        size_t cap)
+{
+    double pct = p->pressure_percentile * 100;
+    double pc = o->pressure[COORD_CPU], pm = o->pressure[COORD_MEMORY];
+    int b = o->bottleneck;
+    switch (o->reason) {
+    case COORD_R_NO_HORIZONTAL:
+        return snprintf(buf, cap, "no horizontal scaler: the vertical scaler owns cpu and memory");
+    case COORD_R_RULE1_RESOURCES:
+        return snprintf(buf, cap, "rule 1: the horizontal metrics name %s%s%s",
+                        o->owner[COORD_CPU] == COORD_OWNER_HORIZONTAL ? "cpu" : "",
+                        o->owner[COORD_CPU] == COORD_OWNER_HORIZONTAL &&
+                                o->owner[COORD_MEMORY] == COORD_OWNER_HORIZONTAL
+                            ? " and "
+                            : "",
+                        o->owner[COORD_MEMORY] == COORD_OWNER_HORIZONTAL ? "memory" : "");
+    case COORD_R_RULE2_LOAD:
+        return snprintf(buf, cap,
+                        "rule 2: the horizontal metrics are Pods/Object/External: the "
+                        "vertical scaler owns cpu and memory");
+    case COORD_R_FIXED:
+        return snprintf(buf, cap, "bottleneck fixed by the policy: %s",
+                        coord_resource_name((enum coord_resource)b));
+    case COORD_R_AUTO_NO_HISTORY:
+        return snprintf(buf, cap, "Auto: no usage history yet: cpu, as the stock HPA's default");
+    case COORD_R_AUTO_FIRST:
+        return snprintf(buf, cap,
+                        "Auto: first choice %s (p%.0f usage/request cpu %.3f, memory %.3f)",
+                        coord_resource_name((enum coord_resource)b), pct, pc, pm);
+    case COORD_R_AUTO_STAYS:
+        return snprintf(buf, cap,
+                        "Auto: %s stays the bottleneck (p%.0f usage/request cpu %.3f, "
+                        "memory %.3f)",
+                        coord_resource_name((enum coord_resource)b), pct, pc, pm);
+    case COORD_R_AUTO_CHALLENGED:
+        return snprintf(buf, cap,
+                        "Auto: %s leads by more than %.0f%% for %llds of the %llds needed (cpu "
+                        "%.3f, memory %.3f)",
+                        coord_resource_name((enum coord_resource)(1 - b)), p->switch_margin * 100,
+                        (long long)(o->lead_ms / 1000), (long long)(p->switch_sustain_ms / 1000),
+                        pc, pm);
+    case COORD_R_AUTO_SWITCH:
+        return snprintf(buf, cap,
+                        "Auto: bottleneck %s -> %s: p%.0f usage/request cpu %.3f, memory %.3f, "
+                        "lead over %.0f%% sustained %llds",
+                        coord_resource_name((enum coord_resource)o->previous),
+                        coord_resource_name((enum coord_resource)b), pct, pc, pm,
+                        p->switch_margin * 100, (long long)(p->switch_sustain_ms / 1000));
+    }
+    return snprintf(buf, cap, "?");
+}

@@ -1,0 +1,207 @@
+/*
+ * coord.h - the non-conflict coordinator (DESIGN.md section 2), pure.
+ *
+ * For each workload at each step the coordinator decides which scaler owns each
+ * resource, gates vertical changes that would disrupt the workload, and filters
+ * the vertical proposal so that it never changes the request of a resource the
+ * horizontal scaler owns. It also holds the group-size-aware vertical model: the
+ * split of a resource's per-pod usage into a fixed part and a part that is shared
+ * by the replicas, so that samples taken at one replica count can be re-expressed
+ * at the replica count the horizontal policy will run.
+ *
+ * No I/O, no clock, no allocation: `now_ms` is an argument and all state is the
+ * caller's `struct coord_state` (fixed size, about 1.5 KiB a workload).
+ */
+#ifndef PODSCALER_COORD_H
+#define PODSCALER_COORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "podscaler/error.h"
+
+enum {
+    COORD_EVIOLATION =
+        PS_ERANGE_COORD_FIRST, /* a vertical change touches a horizontally owned request */
+    COORD_EPARAMS = PS_ERANGE_COORD_FIRST - 1 /* coordination parameters out of range */
+};
+const char *coord_strerror(int code);
+
+enum coord_resource { COORD_CPU = 0, COORD_MEMORY = 1, COORD_NRES = 2 };
+const char *coord_resource_name(enum coord_resource r);
+
+enum coord_owner { COORD_OWNER_NONE = 0, COORD_OWNER_HORIZONTAL, COORD_OWNER_VERTICAL };
+const char *coord_owner_name(enum coord_owner o);
+
+/* PodScaler spec.coordination.bottleneck. */
+enum coord_bottleneck { COORD_BN_AUTO = 0, COORD_BN_CPU, COORD_BN_MEMORY, COORD_BN_METRICS };
+
+/* The coordination fields of a policy, with the defaults of coord_params_default(). */
+struct coord_params {
+    enum coord_bottleneck bottleneck;
+    double pressure_percentile;       /* of pod-sample usage/request over the window: 0.95 */
+    int64_t window_ms;                /* pressure window: 2 h */
+    double switch_margin;             /* challenger must lead by this fraction: 0.20 */
+    int64_t switch_sustain_ms;        /* ... continuously for this long: 30 min */
+    int max_vertical_changes_per_day; /* cap per workload, rolling 24 h: 4 */
+    int64_t disruption_window_ms;     /* no restarting vertical change this long after a
+                                       * scale event: the HPA's longest stabilization
+                                       * window, 300 s by default (scale-down default) */
+};
+void coord_params_default(struct coord_params *p);
+int coord_params_validate(const struct coord_params *p);
+
+/* What the horizontal side of the policy names (rules 1 and 2). */
+struct coord_horizontal {
+    bool enabled;      /* a horizontal scaler is configured at all */
+    bool vertical;     /* a vertical scaler is configured at all */
+    bool names_cpu;    /* a Resource/ContainerResource metric on cpu */
+    bool names_memory; /* ... on memory */
+    bool names_other;  /* a Pods, Object or External metric */
+};
+
+/* Per-workload state, caller-owned; coord_state_init() before first use. */
+#define COORD_SLOTS        48 /* pressure window resolution: window / 48 per slot */
+#define COORD_CHANGES_RING 32 /* vertical change times kept; must exceed any daily cap */
+
+struct coord_slot {
+    int64_t start_ms;           /* INT64_MIN: empty */
+    float pressure[COORD_NRES]; /* highest pod-sample usage/request seen in the slot */
+};
+
+/* Group-size model accumulators for one resource (see coord_gsm_*). */
+struct coord_gsm {
+    double sum_dudr;   /* sum of d(total usage) * d(replicas) over consecutive steps */
+    double sum_drdr;   /* sum of d(replicas)^2 */
+    double prev_total; /* previous step's total usage, NAN before the first */
+    int32_t prev_replicas;
+    int32_t pairs;        /* consecutive-step pairs in which the replica count changed */
+    double floor_per_pod; /* lowest per-pod mean usage seen: the idle floor, NAN before any */
+};
+
+struct coord_state {
+    int8_t bottleneck;      /* enum coord_resource chosen by Auto, -1 before any */
+    int64_t lead_since_ms;  /* when the challenger started leading, INT64_MIN if not */
+    int64_t last_switch_ms; /* INT64_MIN before any */
+    uint32_t switches;
+    struct coord_slot slots[COORD_SLOTS];
+    int64_t changes_ms[COORD_CHANGES_RING]; /* vertical change times, ring */
+    uint32_t n_changes;
+    int64_t last_scale_event_ms; /* INT64_MIN before any */
+    struct coord_gsm gsm[COORD_NRES];
+};
+void coord_state_init(struct coord_state *st);
+
+/*
+ * Records one step's pod samples: usage and request per pod per resource
+ * (requests <= 0 are skipped: pressure is undefined without a request).
+ * Feeds both the Auto bottleneck's pressure window and the group-size model.
+ * PS_EINVAL/PS_ENAN/PS_ENEGATIVE on bad values, the state untouched;
+ * PS_ETIME when now_ms is before the newest slot.
+ */
+struct coord_pod_sample {
+    double usage[COORD_NRES];   /* millicores, bytes */
+    double request[COORD_NRES]; /* millicores, bytes; <= 0: none */
+};
+int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                  const struct coord_pod_sample *pods, size_t n_pods);
+
+/* The pressure of a resource: the percentile of slot maxima inside the window,
+ * or NAN without data. */
+double coord_pressure(const struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                      enum coord_resource r);
+
+/* Why the owners are what they are. The pure core keeps it structured; the
+ * engine writes it out as text (engine/coord_text.c, coord_format_reason). */
+enum coord_reason {
+    COORD_R_NO_HORIZONTAL = 0, /* no horizontal scaler: vertical owns all */
+    COORD_R_RULE1_RESOURCES,   /* explicit cpu/memory metrics */
+    COORD_R_RULE2_LOAD,        /* Pods/Object/External metrics only */
+    COORD_R_FIXED,             /* bottleneck fixed by the policy */
+    COORD_R_AUTO_NO_HISTORY,   /* Auto, nothing observed yet: cpu */
+    COORD_R_AUTO_FIRST,        /* Auto's first choice from history */
+    COORD_R_AUTO_STAYS,        /* Auto: the owner keeps it */
+    COORD_R_AUTO_CHALLENGED,   /* Auto: the other leads, not yet for long enough */
+    COORD_R_AUTO_SWITCH,       /* Auto: switched */
+};
+
+/* Ownership at now_ms (rules 1 to 3). `changed` is set when Auto switched the
+ * bottleneck in this call. */
+struct coord_ownership {
+    enum coord_owner owner[COORD_NRES];
+    int bottleneck; /* enum coord_resource owned horizontally, -1 when none */
+    bool changed;
+    enum coord_reason reason;
+    int previous;                /* COORD_R_AUTO_SWITCH: the previous bottleneck */
+    double pressure[COORD_NRES]; /* Auto: the pressures compared (NAN without data) */
+    int64_t lead_ms;             /* COORD_R_AUTO_CHALLENGED: how long the challenger has led */
+};
+int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
+                           const struct coord_horizontal *h, int64_t now_ms,
+                           struct coord_ownership *out);
+
+/* The reason as one line of text (I/O shell: engine/coord_text.c). Returns the
+ * length snprintf would write. */
+int coord_format_reason(const struct coord_ownership *o, const struct coord_params *p, char *buf,
+                        size_t cap);
+
+/* One container's vertical change, before and after; -1 means unset. */
+struct coord_container_change {
+    int64_t request_before[COORD_NRES], request_after[COORD_NRES];
+    int64_t limit_before[COORD_NRES], limit_after[COORD_NRES];
+};
+
+/*
+ * Rule 4: puts back the request of every horizontally owned resource and keeps
+ * that resource's limit in proportion to the (unchanged) request, i.e.
+ * unchanged. Then checks the invariant. Returns the number of containers that
+ * still change, or a negative code.
+ */
+int coord_filter_vertical(const struct coord_ownership *own, struct coord_container_change *c,
+                          size_t n);
+
+/* The invariant of rule 4, checked again on every decision: COORD_EVIOLATION if
+ * any request of a horizontally owned resource changes. */
+int coord_check_invariant(const struct coord_ownership *own, const struct coord_container_change *c,
+                          size_t n);
+
+/* Rule 5 and the daily cap: may a vertical change happen now? */
+enum coord_gate_reason {
+    COORD_GATE_OK = 0,
+    COORD_GATE_STABILIZING,   /* a scale event is inside its stabilization window */
+    COORD_GATE_MIN_AVAILABLE, /* restarting a pod would leave fewer than minReplicas */
+    COORD_GATE_DAILY_CAP,     /* the workload had its vertical changes for the day */
+};
+const char *coord_gate_reason_name(enum coord_gate_reason r);
+enum coord_gate_reason coord_gate_vertical(const struct coord_state *st,
+                                           const struct coord_params *p, int64_t now_ms,
+                                           bool restarts_pods, int available_pods,
+                                           int min_replicas);
+
+void coord_note_scale_event(struct coord_state *st, int64_t now_ms);
+void coord_note_vertical_change(struct coord_state *st, int64_t now_ms);
+/* Vertical changes in the 24 h before now_ms. */
+int coord_vertical_changes_last_day(const struct coord_state *st, int64_t now_ms);
+
+/*
+ * The group-size-aware model. Per-pod usage u at replica count r is modelled as
+ * u = a + L / r: a fixed per-pod part a and a load L shared by the replicas.
+ * coord_gsm_fixed() estimates a (see docs/coordination.md); coord_gsm_rescale()
+ * re-expresses a sample taken at r_sample replicas at r_target replicas.
+ * With r_target == r_sample it returns u unchanged, bit for bit, which is what
+ * makes the vertical recommendation exactly upstream's without a horizontal scaler.
+ */
+double coord_gsm_fixed(const struct coord_gsm *g);
+double coord_gsm_rescale(double fixed, double usage, int r_sample, int r_target);
+
+/*
+ * The replica count the horizontal policy would run for a total bottleneck usage:
+ * ceil(total / (target_utilization/100 * request per pod)), clamped to
+ * [min_replicas, max_replicas] (the HPA's rule without tolerance and history).
+ * Used to re-evaluate history under the current horizontal policy.
+ */
+int coord_projected_replicas(double total_usage, double request_per_pod, int target_utilization,
+                             int min_replicas, int max_replicas);
+
+#endif

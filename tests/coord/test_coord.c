@@ -1,0 +1,390 @@
+/*
+ * The coordinator: rules 1 to 5 by example, bad input, and property tests over
+ * thousands of random policies and histories (fixed seeds).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "podscaler/coord.h"
+
+#define MIN_MS INT64_C(60000)
+
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+    /* xorshift64*: deterministic for a seed, good enough to spread test cases. */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * UINT64_C(2685821657736338717);
+}
+static double rnd01(void)
+{
+    return (double)(rnd() >> 11) / (double)(UINT64_C(1) << 53);
+}
+static int rnd_int(int lo, int hi)
+{
+    return lo + (int)(rnd() % (uint64_t)(hi - lo + 1));
+}
+
+static void pods_at(struct coord_pod_sample *pods, int n, double cpu_ratio, double mem_ratio)
+{
+    for (int i = 0; i < n; i++) {
+        pods[i].request[COORD_CPU] = 1000;
+        pods[i].request[COORD_MEMORY] = 1e9;
+        pods[i].usage[COORD_CPU] = 1000 * cpu_ratio;
+        pods[i].usage[COORD_MEMORY] = 1e9 * mem_ratio;
+    }
+}
+
+static void test_rule1_and_rule2(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    struct coord_state st;
+    struct coord_ownership o;
+    coord_params_default(&p);
+    coord_state_init(&st);
+
+    struct coord_horizontal h = {.enabled = true, .vertical = true, .names_cpu = true};
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
+    assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_HORIZONTAL);
+    assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+    assert_int_equal(o.reason, COORD_R_RULE1_RESOURCES);
+
+    h = (struct coord_horizontal){
+        .enabled = true, .vertical = true, .names_memory = true, .names_other = true};
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
+    assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
+    assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_HORIZONTAL);
+
+    h = (struct coord_horizontal){.enabled = true, .vertical = true, .names_other = true};
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
+    assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
+    assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+    assert_int_equal(o.bottleneck, -1);
+    assert_int_equal(o.reason, COORD_R_RULE2_LOAD);
+
+    h = (struct coord_horizontal){.enabled = false, .vertical = true};
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
+    assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
+    assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+
+    p.bottleneck = COORD_BN_MEMORY;
+    h = (struct coord_horizontal){.enabled = true, .vertical = false};
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
+    assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_HORIZONTAL);
+    assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_NONE);
+}
+
+static void test_auto_hysteresis(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    struct coord_state st;
+    struct coord_ownership o;
+    struct coord_pod_sample pods[3];
+    struct coord_horizontal h = {.enabled = true, .vertical = true};
+    coord_params_default(&p);
+    coord_state_init(&st);
+
+    /* No history: cpu. */
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
+    assert_int_equal(o.bottleneck, COORD_CPU);
+    assert_int_equal(o.reason, COORD_R_AUTO_NO_HISTORY);
+
+    /* CPU runs hotter: first choice cpu. */
+    int64_t t = 0;
+    for (; t < 60 * MIN_MS; t += MIN_MS) {
+        pods_at(pods, 3, 0.8, 0.5);
+        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+    }
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+    assert_int_equal(o.bottleneck, COORD_CPU);
+    assert_true(o.changed);
+
+    /* Memory leads by more than the margin, but only for 10 minutes: no switch. */
+    for (int i = 0; i < 10; i++, t += MIN_MS) {
+        pods_at(pods, 3, 0.2, 1.5);
+        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+    }
+    /* The window's p95 still holds cpu's 0.8 for a while; drive the decision per step. */
+    int switched_at = -1;
+    for (int i = 0; i < 200; i++, t += MIN_MS) {
+        pods_at(pods, 3, 0.2, 1.5);
+        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+        assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+        if (o.changed) {
+            switched_at = i;
+            break;
+        }
+    }
+    assert_true(switched_at >= 30); /* at least switch_sustain_ms of continuous lead */
+    assert_int_equal(o.bottleneck, COORD_MEMORY);
+    assert_int_equal(o.reason, COORD_R_AUTO_SWITCH);
+    assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
+    char text[256];
+    assert_true(coord_format_reason(&o, &p, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "cpu -> memory"));
+
+    /* A lead that breaks off resets the clock. */
+    assert_int_equal(st.lead_since_ms, INT64_MIN);
+}
+
+static void test_filter_and_invariant(void **unused)
+{
+    (void)unused;
+    struct coord_ownership o = {.owner = {COORD_OWNER_HORIZONTAL, COORD_OWNER_VERTICAL},
+                                .bottleneck = COORD_CPU};
+    struct coord_container_change c[2] = {
+        {.request_before = {500, 1000},
+         .request_after = {800, 1200},
+         .limit_before = {1000, 2000},
+         .limit_after = {1600, 2400}},
+        {.request_before = {100, 100},
+         .request_after = {100, 100},
+         .limit_before = {-1, -1},
+         .limit_after = {-1, -1}},
+    };
+    assert_int_equal(coord_check_invariant(&o, c, 2), COORD_EVIOLATION);
+    assert_int_equal(coord_filter_vertical(&o, c, 2), 1);
+    assert_int_equal(c[0].request_after[COORD_CPU], 500);
+    assert_int_equal(c[0].limit_after[COORD_CPU], 1000);
+    assert_int_equal(c[0].request_after[COORD_MEMORY], 1200);
+    assert_int_equal(c[0].limit_after[COORD_MEMORY], 2400);
+    assert_int_equal(coord_check_invariant(&o, c, 2), 0);
+}
+
+static void test_gate(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    struct coord_state st;
+    coord_params_default(&p);
+    coord_state_init(&st);
+    int64_t t = 10 * 86400000LL;
+    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2), COORD_GATE_OK);
+    coord_note_scale_event(&st, t - 100 * 1000);
+    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2), COORD_GATE_STABILIZING);
+    /* An in-place change restarts nothing: the window does not hold it. */
+    assert_int_equal(coord_gate_vertical(&st, &p, t, false, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 2, 2),
+                     COORD_GATE_MIN_AVAILABLE);
+    for (int i = 0; i < p.max_vertical_changes_per_day; i++)
+        coord_note_vertical_change(&st, t + i * 3600 * 1000LL);
+    int64_t later = t + 5 * 3600 * 1000LL;
+    assert_int_equal(coord_gate_vertical(&st, &p, later, false, 5, 2), COORD_GATE_DAILY_CAP);
+    /* A day after the first change, one slot frees up. */
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL + 1, false, 5, 2), COORD_GATE_OK);
+}
+
+static void test_bad_input_leaves_state(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    struct coord_state st, before;
+    struct coord_pod_sample pods[2];
+    coord_params_default(&p);
+    coord_state_init(&st);
+    pods_at(pods, 2, 0.5, 0.5);
+    assert_int_equal(coord_observe(&st, &p, 10 * MIN_MS, pods, 2), 0);
+    memcpy(&before, &st, sizeof st);
+
+    pods[1].usage[COORD_CPU] = NAN;
+    assert_int_equal(coord_observe(&st, &p, 11 * MIN_MS, pods, 2), PS_ENAN);
+    assert_memory_equal(&before, &st, sizeof st);
+    pods_at(pods, 2, 0.5, 0.5);
+    pods[0].usage[COORD_MEMORY] = -1;
+    assert_int_equal(coord_observe(&st, &p, 11 * MIN_MS, pods, 2), PS_ENEGATIVE);
+    assert_memory_equal(&before, &st, sizeof st);
+    pods_at(pods, 2, 0.5, 0.5);
+    pods[0].request[COORD_MEMORY] = INFINITY;
+    assert_int_equal(coord_observe(&st, &p, 11 * MIN_MS, pods, 2), PS_ENAN);
+    /* Far in the past: the slot for that time is newer. */
+    pods_at(pods, 2, 0.5, 0.5);
+    assert_int_equal(coord_observe(&st, &p, 10 * MIN_MS - p.window_ms, pods, 2), PS_ETIME);
+    assert_memory_equal(&before, &st, sizeof st);
+    assert_int_equal(coord_observe(NULL, &p, 0, pods, 2), PS_EINVAL);
+
+    struct coord_params bad = p;
+    bad.pressure_percentile = 1.5;
+    assert_int_equal(coord_params_validate(&bad), COORD_EPARAMS);
+    bad = p;
+    bad.max_vertical_changes_per_day = COORD_CHANGES_RING;
+    assert_int_equal(coord_params_validate(&bad), COORD_EPARAMS);
+    assert_int_equal(coord_params_validate(&p), 0);
+    assert_non_null(strstr(coord_strerror(COORD_EVIOLATION), "invariant"));
+}
+
+/* Usage generated exactly by u = a + L/r: the estimate finds a from replica changes. */
+static void test_group_size_model(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    struct coord_state st;
+    struct coord_pod_sample pods[16];
+    coord_params_default(&p);
+    coord_state_init(&st);
+    const double a = 200e6, load = 3.2e9;
+    for (int step = 0; step < 200; step++) {
+        int r = 4 + (step / 7) % 9;
+        double l = load * (1.0 + 0.001 * (step % 5)); /* a little load noise */
+        for (int i = 0; i < r; i++) {
+            pods[i].usage[COORD_MEMORY] = a + l / r;
+            pods[i].request[COORD_MEMORY] = 1e9;
+            pods[i].usage[COORD_CPU] = 100;
+            pods[i].request[COORD_CPU] = 500;
+        }
+        assert_int_equal(coord_observe(&st, &p, step * MIN_MS, pods, (size_t)r), 0);
+    }
+    double fixed = coord_gsm_fixed(&st.gsm[COORD_MEMORY]);
+    assert_true(fabs(fixed - a) / a < 0.05);
+    /* Re-expressed at another group size, a sample follows the model. */
+    double u4 = a + load / 4;
+    assert_true(fabs(coord_gsm_rescale(fixed, u4, 4, 8) - (a + load / 8)) / (a + load / 8) < 0.01);
+    /* Same group size: bit-identical, the reduction to upstream VPA. */
+    assert_true(coord_gsm_rescale(fixed, u4, 6, 6) == u4);
+    /* No replica changes: the idle floor bounds it. */
+    coord_state_init(&st);
+    for (int step = 0; step < 50; step++) {
+        pods_at(pods, 3, 0.5, 0.3 + 0.01 * (step % 10));
+        assert_int_equal(coord_observe(&st, &p, step * MIN_MS, pods, 3), 0);
+    }
+    assert_true(fabs(coord_gsm_fixed(&st.gsm[COORD_MEMORY]) - 0.3e9) < 1.0);
+}
+
+/* Property: after filtering, no random vertical proposal changes the request of
+ * a horizontally owned resource, whatever the policy and history. */
+static void test_property_invariant(void **unused)
+{
+    (void)unused;
+    rng_state = UINT64_C(0x9e3779b97f4a7c15);
+    struct coord_pod_sample pods[12];
+    for (int trial = 0; trial < 3000; trial++) {
+        struct coord_params p;
+        struct coord_state st;
+        coord_params_default(&p);
+        p.bottleneck = (enum coord_bottleneck)rnd_int(0, 3);
+        p.switch_margin = rnd01() * 0.5;
+        p.switch_sustain_ms = rnd_int(0, 60) * MIN_MS;
+        p.window_ms = rnd_int(1, 240) * MIN_MS;
+        assert_int_equal(coord_params_validate(&p), 0);
+        coord_state_init(&st);
+        struct coord_horizontal h = {.enabled = rnd() & 1,
+                                     .vertical = true,
+                                     .names_cpu = (rnd() % 4) == 0,
+                                     .names_memory = (rnd() % 4) == 0,
+                                     .names_other = (rnd() % 4) == 0};
+        int64_t t = rnd_int(0, 1000) * MIN_MS;
+        for (int step = 0; step < 40; step++, t += rnd_int(1, 5) * MIN_MS) {
+            int n = rnd_int(1, 12);
+            pods_at(pods, n, rnd01() * 2, rnd01() * 2);
+            assert_int_equal(coord_observe(&st, &p, t, pods, (size_t)n), 0);
+            struct coord_ownership o;
+            assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+            struct coord_container_change c[3];
+            for (int k = 0; k < 3; k++)
+                for (int r = 0; r < COORD_NRES; r++) {
+                    c[k].request_before[r] = rnd_int(1, 4000);
+                    c[k].request_after[r] = rnd_int(1, 4000);
+                    c[k].limit_before[r] = rnd_int(-1, 8000);
+                    c[k].limit_after[r] = rnd_int(-1, 8000);
+                }
+            assert_true(coord_filter_vertical(&o, c, 3) >= 0);
+            assert_int_equal(coord_check_invariant(&o, c, 3), 0);
+            /* Each resource has at most one owner and a horizontal owner only when enabled. */
+            for (int r = 0; r < COORD_NRES; r++)
+                if (!h.enabled)
+                    assert_int_not_equal(o.owner[r], COORD_OWNER_HORIZONTAL);
+        }
+    }
+}
+
+/* Property: Auto never switches owners faster than the hysteresis allows. */
+static void test_property_hysteresis(void **unused)
+{
+    (void)unused;
+    rng_state = UINT64_C(0xdeadbeefcafef00d);
+    struct coord_pod_sample pods[8];
+    int total_switches = 0, trials_switching = 0;
+    for (int trial = 0; trial < 2000; trial++) {
+        struct coord_params p;
+        struct coord_state st;
+        coord_params_default(&p);
+        p.switch_sustain_ms = rnd_int(0, 90) * MIN_MS;
+        p.switch_margin = rnd01() * 0.6;
+        p.window_ms = rnd_int(1, 180) * MIN_MS;
+        coord_state_init(&st);
+        struct coord_horizontal h = {.enabled = true, .vertical = true};
+        int64_t t = 0, last_switch = INT64_MIN;
+        int switches = 0;
+        /* Pressure that wanders and sometimes flips abruptly. */
+        double cpu = rnd01(), mem = rnd01();
+        for (int step = 0; step < 300; step++, t += rnd_int(1, 3) * MIN_MS) {
+            if (rnd() % 20 == 0) {
+                double x = cpu;
+                cpu = mem;
+                mem = x;
+            }
+            cpu = fmax(0, cpu + (rnd01() - 0.5) * 0.1);
+            mem = fmax(0, mem + (rnd01() - 0.5) * 0.1);
+            pods_at(pods, 4, cpu, mem);
+            assert_int_equal(coord_observe(&st, &p, t, pods, 4), 0);
+            struct coord_ownership o;
+            assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+            if (o.changed && o.reason == COORD_R_AUTO_SWITCH) {
+                if (last_switch != INT64_MIN)
+                    assert_true(t - last_switch >= p.switch_sustain_ms);
+                last_switch = t;
+                switches++;
+            }
+            assert_true(o.bottleneck == COORD_CPU || o.bottleneck == COORD_MEMORY);
+        }
+        assert_int_equal((int)st.switches, switches);
+        if (p.switch_sustain_ms > 0)
+            assert_true(switches <= 1 + t / p.switch_sustain_ms);
+        total_switches += switches;
+        trials_switching += switches > 0;
+    }
+    /* The histories must make Auto switch often, or the property proves nothing. */
+    assert_true(trials_switching > 500);
+    assert_true(total_switches > 2000);
+}
+
+/* Property: projected replicas always lie in [min, max]. */
+static void test_property_projected_replicas(void **unused)
+{
+    (void)unused;
+    rng_state = UINT64_C(12345);
+    for (int i = 0; i < 100000; i++) {
+        int mn = rnd_int(1, 20), mx = mn + rnd_int(0, 100);
+        double total = (rnd() % 10 == 0) ? NAN : rnd01() * 1e6;
+        int r = coord_projected_replicas(total, rnd01() * 2000, rnd_int(0, 150), mn, mx);
+        assert_true(r >= mn && r <= mx);
+    }
+    assert_int_equal(coord_projected_replicas(1000, 100, 50, 1, 100), 20);
+    assert_int_equal(coord_projected_replicas(1e12, 100, 50, 1, 100), 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rule1_and_rule2),
+        cmocka_unit_test(test_auto_hysteresis),
+        cmocka_unit_test(test_filter_and_invariant),
+        cmocka_unit_test(test_gate),
+        cmocka_unit_test(test_bad_input_leaves_state),
+        cmocka_unit_test(test_group_size_model),
+        cmocka_unit_test(test_property_invariant),
+        cmocka_unit_test(test_property_hysteresis),
+        cmocka_unit_test(test_property_projected_replicas),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
