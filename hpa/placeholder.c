@@ -1,1 +1,0 @@
-typedef int ps_hpa_placeholder_t; /* replaced when the hpa core lands */

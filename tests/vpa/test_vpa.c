@@ -1,0 +1,671 @@
+/*
+ * test_vpa.c - unit tests of the vertical core: the sparse bucket store gives
+ * bit-identical results to upstream's dense layout on random histories; bad input
+ * (NaN, negative usage, time going backwards, stale OOMs, checkpoints of another
+ * version or with corrupt buckets, failed allocations) gives its specific error and
+ * leaves the state untouched; checkpoints round-trip through bytes and JSON; the
+ * estimator chain and the update modes. The upstream vectors run in tests/vectors.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "podscaler/vpa.h"
+#include "podscaler/vpa_checkpoint_json.h"
+#include "podscaler/vpa_update.h"
+
+#define DAY_MS  (86400LL * 1000)
+#define HOUR_MS (3600LL * 1000)
+#define T0      INT64_C(1784160000000)
+
+/* ---- allocators ------------------------------------------------------------- */
+
+static int allocs_left = -1; /* < 0: unlimited */
+
+static void *store_realloc(void *ctx, void *p, size_t old, size_t n)
+{
+    (void)ctx;
+    (void)old;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    return realloc(p, n);
+}
+static const struct vpa_allocator alloc = {store_realloc, NULL};
+
+static uint64_t rng_state;
+static double uniform(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* ---- sparse vs dense ---------------------------------------------------------- */
+
+static void assert_same(const struct vpa_hist *s, const struct vpa_dense_hist *d)
+{
+    /* Bitwise equality: the sparse store must do exactly the dense float operations. */
+    assert_memory_equal(&s->total, &d->total, sizeof(double));
+    assert_int_equal(s->min, d->min);
+    assert_int_equal(s->max, d->max);
+    assert_true(s->ref_ms == d->ref_ms);
+    for (int b = 0; b < s->opts->num_buckets; b++) {
+        double w = vpa_hist_bucket_weight(s, b);
+        assert_memory_equal(&w, &d->w[b], sizeof(double));
+    }
+    for (int k = -2; k <= 22; k++) {
+        double p = k / 20.0, a = vpa_hist_percentile(s, p), b = vpa_dense_percentile(d, p);
+        assert_memory_equal(&a, &b, sizeof(double));
+    }
+    assert_int_equal(vpa_hist_is_empty(s), d->w[d->min] < d->opts->epsilon);
+}
+
+static double random_value(const struct vpa_hist_opts *o, double base)
+{
+    double r = uniform();
+    if (r < 0.05)
+        return 0.0;
+    if (r < 0.08)
+        return 1e20; /* beyond the last bucket */
+    (void)o;
+    return base * exp((uniform() - 0.5) * 3.0);
+}
+
+static double random_weight(void)
+{
+    double r = uniform();
+    if (r < 0.05)
+        return 0.0;
+    if (r < 0.15)
+        return 1e-6 * uniform(); /* below epsilon */
+    if (r < 0.2)
+        return 1e-300; /* sub-epsilon, near underflow */
+    return uniform() * 10;
+}
+
+static void random_history(struct vpa_hist_opts *o, double base, int64_t half_life)
+{
+    struct vpa_hist s[2];
+    static struct vpa_dense_hist d[2];
+    double values[256];
+    int nv = 0;
+    int64_t t = T0 + (int64_t)(uniform() * 1e9);
+    for (int k = 0; k < 2; k++) {
+        vpa_hist_init(&s[k], o, half_life);
+        vpa_dense_init(&d[k], o, half_life);
+    }
+    for (int i = 0; i < 3000; i++) {
+        int k = uniform() < 0.7 ? 0 : 1;
+        double r = uniform();
+        /* Mostly forward in time, sometimes back, sometimes > 100 half-lives ahead. */
+        double dt = uniform();
+        if (dt < 0.05)
+            t -= (int64_t)(uniform() * 3 * HOUR_MS);
+        else if (dt < 0.07)
+            t += 150 * (half_life ? half_life : HOUR_MS);
+        else
+            t += (int64_t)(uniform() * 10 * 60000);
+        if (r < 0.6) {
+            double v = random_value(o, base), w = random_weight();
+            if (nv < 256)
+                values[nv++] = v;
+            assert_int_equal(vpa_hist_add(&s[k], v, w, t), 0);
+            vpa_dense_add(&d[k], v, w, t);
+        } else if (r < 0.9 && nv) {
+            double v = values[(int)(uniform() * nv)], w = uniform() < 0.5 ? random_weight() : 1e9;
+            assert_int_equal(vpa_hist_subtract(&s[k], v, w, t), 0);
+            vpa_dense_subtract(&d[k], v, w, t);
+        } else if (r < 0.95) {
+            assert_int_equal(vpa_hist_merge(&s[k], &s[1 - k]), 0);
+            vpa_dense_merge(&d[k], &d[1 - k]);
+            assert_same(&s[1 - k], &d[1 - k]); /* the argument may be renormalised */
+        } else {
+            /* A checkpoint round trip into a fresh pair. */
+            static struct vpa_hist_checkpoint cp;
+            struct vpa_hist fresh;
+            vpa_hist_init(&fresh, o, half_life);
+            assert_int_equal(vpa_hist_save(&s[k], &cp), 0);
+            /* totalWeight is never recomputed and may drift below 0 through
+             * subtractions: upstream refuses to load such a checkpoint. */
+            if (cp.total_weight < 0) {
+                assert_int_equal(vpa_hist_load(&fresh, &cp), VPA_EWEIGHT);
+                vpa_hist_fini(&fresh);
+                continue;
+            }
+            assert_int_equal(vpa_hist_load(&fresh, &cp), 0);
+            /* Loading is additive and renormalises nothing: compare with a dense load. */
+            static struct vpa_dense_hist dl;
+            vpa_dense_init(&dl, o, half_life);
+            int64_t sum = 0;
+            for (uint32_t j = 0; j < cp.n; j++)
+                sum += cp.b[j].weight;
+            if (sum) {
+                double ratio = cp.total_weight / (double)sum;
+                for (uint32_t j = 0; j < cp.n; j++) {
+                    int b = cp.b[j].bucket;
+                    if (b < dl.min)
+                        dl.min = b;
+                    if (b > dl.max)
+                        dl.max = b;
+                    dl.w[b] += (double)cp.b[j].weight * ratio;
+                }
+                dl.total += cp.total_weight;
+                int last = o->num_buckets - 1;
+                while (dl.w[dl.min] < o->epsilon && dl.min < last)
+                    dl.min++;
+                while (dl.w[dl.max] < o->epsilon && dl.max > 0)
+                    dl.max--;
+            }
+            if (half_life)
+                dl.ref_ms = cp.ref_ms;
+            assert_same(&fresh, &dl);
+            vpa_hist_fini(&fresh);
+        }
+        if (i % 97 == 0) {
+            assert_same(&s[0], &d[0]);
+            assert_same(&s[1], &d[1]);
+        }
+    }
+    assert_same(&s[0], &d[0]);
+    assert_same(&s[1], &d[1]);
+    vpa_hist_fini(&s[0]);
+    vpa_hist_fini(&s[1]);
+}
+
+static void test_sparse_equals_dense(void **state)
+{
+    (void)state;
+    struct vpa_hist_opts cpu, mem, lin;
+    vpa_hist_opts_cpu_default(&cpu, &alloc);
+    vpa_hist_opts_memory_default(&mem, &alloc);
+    assert_int_equal(vpa_hist_opts_linear(&lin, 10.0, 1.0, 1e-15, &alloc), 0);
+    assert_int_equal(cpu.num_buckets, 176);
+    assert_int_equal(mem.num_buckets, 176);
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        rng_state = seed * 0x9E3779B97F4A7C15ull;
+        random_history(&cpu, 0.5, seed % 2 ? DAY_MS : 0);
+        random_history(&mem, 5e8, seed % 2 ? DAY_MS : HOUR_MS);
+        random_history(&lin, 4.0, seed % 3 ? HOUR_MS : 0);
+    }
+}
+
+/* ---- bad input leaves the state untouched ---------------------------------- */
+
+struct env {
+    struct vpa_hist_opts cpu, mem;
+    struct vpa_agg_config cfg;
+    struct vpa_aggregate a;
+    struct vpa_container c;
+};
+
+static void env_init(struct env *e)
+{
+    allocs_left = -1;
+    vpa_hist_opts_cpu_default(&e->cpu, &alloc);
+    vpa_hist_opts_memory_default(&e->mem, &alloc);
+    vpa_agg_config_default(&e->cfg);
+    vpa_aggregate_init(&e->a, &e->cpu, &e->mem, DAY_MS, DAY_MS, &e->cfg, T0);
+    vpa_container_init(&e->c);
+}
+
+/* A deep snapshot: the struct and the contents of both stores. */
+struct snap {
+    struct vpa_aggregate a;
+    struct vpa_container c;
+    double cw[176], mw[176];
+};
+
+static void take(const struct env *e, struct snap *s)
+{
+    s->a = e->a;
+    s->c = e->c;
+    for (int b = 0; b < 176; b++) {
+        s->cw[b] = vpa_hist_bucket_weight(&e->a.cpu, b);
+        s->mw[b] = vpa_hist_bucket_weight(&e->a.mem, b);
+    }
+}
+
+static void assert_untouched(const struct env *e, const struct snap *s)
+{
+    struct snap now;
+    take(e, &now);
+    assert_memory_equal(&now.c, &s->c, sizeof s->c);
+    assert_memory_equal(now.cw, s->cw, sizeof s->cw);
+    assert_memory_equal(now.mw, s->mw, sizeof s->mw);
+    assert_true(now.a.cpu.n == s->a.cpu.n && now.a.mem.n == s->a.mem.n);
+    assert_memory_equal(&now.a.cpu.total, &s->a.cpu.total, sizeof(double));
+    assert_memory_equal(&now.a.mem.total, &s->a.mem.total, sizeof(double));
+    assert_true(now.a.cpu.min == s->a.cpu.min && now.a.cpu.max == s->a.cpu.max);
+    assert_true(now.a.mem.min == s->a.mem.min && now.a.mem.max == s->a.mem.max);
+    assert_true(now.a.cpu.ref_ms == s->a.cpu.ref_ms && now.a.mem.ref_ms == s->a.mem.ref_ms);
+    assert_true(now.a.total_samples == s->a.total_samples);
+    assert_true(now.a.first_sample_ms == s->a.first_sample_ms);
+    assert_true(now.a.last_sample_ms == s->a.last_sample_ms);
+}
+
+static void feed(struct env *e, int n)
+{
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(vpa_container_add_cpu(&e->c, &e->a, 100 + 37 * (i % 11), T0 + i * 60000),
+                         0);
+        assert_int_equal(
+            vpa_container_add_memory(&e->c, &e->a, 200000000 + 1000000 * (i % 7), T0 + i * 60000),
+            0);
+    }
+}
+
+static void test_bad_samples(void **state)
+{
+    (void)state;
+    struct env e;
+    struct snap s;
+    env_init(&e);
+    feed(&e, 50);
+    take(&e, &s);
+    int64_t last = T0 + 49 * 60000;
+    assert_int_equal(vpa_container_add_cpu(&e.c, &e.a, -1, last + 60000), PS_ENEGATIVE);
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, -5, last + 60000), PS_ENEGATIVE);
+    assert_int_equal(vpa_container_record_oom(&e.c, &e.a, -5, last), PS_ENEGATIVE);
+    /* Time going backwards; CPU also refuses an equal timestamp (a duplicate). */
+    assert_int_equal(vpa_container_add_cpu(&e.c, &e.a, 100, last), VPA_EORDER);
+    assert_int_equal(vpa_container_add_cpu(&e.c, &e.a, 100, last - 1), VPA_EORDER);
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, 100, last - 1), VPA_EORDER);
+    /* An OOM older than the last memory sample minus the interval. */
+    assert_int_equal(vpa_container_record_oom(&e.c, &e.a, 1 << 30, last - DAY_MS - 1), VPA_ESTALE);
+    /* NaN and infinities at the histogram and aggregate level. */
+    assert_int_equal(vpa_hist_add(&e.a.cpu, NAN, 1.0, last), PS_ENAN);
+    assert_int_equal(vpa_hist_add(&e.a.cpu, 1.0, NAN, last), PS_ENAN);
+    assert_int_equal(vpa_hist_add(&e.a.cpu, INFINITY, 1.0, last), PS_ENAN);
+    assert_int_equal(vpa_hist_subtract(&e.a.mem, NAN, 1.0, last), PS_ENAN);
+    assert_int_equal(vpa_hist_add(&e.a.cpu, 1.0, -1.0, last), PS_ENEGATIVE);
+    /* Times outside Go's representable range. */
+    assert_int_equal(vpa_container_add_cpu(&e.c, &e.a, 100, INT64_MAX), PS_ETIME);
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, 100, INT64_MIN), PS_ETIME);
+    assert_int_equal(vpa_container_record_oom(&e.c, &e.a, 100, INT64_MAX), PS_ETIME);
+    assert_int_equal(vpa_hist_add(&e.a.mem, 1.0, 1.0, VPA_TIME_MAX_MS + 1), PS_ETIME);
+    struct vpa_hist_op bad[2] = {{VPA_MEMORY, 1, 1.0, 1.0, last}, {VPA_MEMORY, 0, NAN, 1.0, last}};
+    assert_int_equal(vpa_aggregate_apply(&e.a, bad, 2), PS_ENAN);
+    assert_untouched(&e, &s);
+    /* An equal memory timestamp is accepted (upstream: not Before). */
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, 100, last), 0);
+    vpa_aggregate_fini(&e.a);
+}
+
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    struct env e;
+    struct snap s;
+    env_init(&e);
+    feed(&e, 20);
+    take(&e, &s);
+    int64_t t = T0 + 21 * 60000;
+    int refused = 0;
+    allocs_left = 0;
+    /* Values in buckets never seen until the store is full and needs to grow. */
+    for (int k = 0; k < 170 && !refused; k += 3) {
+        int64_t m = (int64_t)(10.0 * pow(1.05, k)) + 1;
+        take(&e, &s);
+        int rc = vpa_container_add_cpu(&e.c, &e.a, m, t + k * 60000);
+        if (rc == PS_ENOMEM) {
+            refused = 1;
+            assert_untouched(&e, &s);
+        } else {
+            assert_int_equal(rc, 0);
+        }
+    }
+    assert_true(refused);
+    /* A new memory peak in the same window (subtract the old, add the new): the
+     * room is reserved before anything changes. A second container keeps each old
+     * peak's bucket non-empty, so every replacement needs a new bucket. */
+    struct vpa_container twin;
+    vpa_container_init(&twin);
+    allocs_left = -1;
+    int64_t tm = t + 200 * 60000, x = 300000000, y = 900000000000;
+    assert_int_equal(vpa_container_add_memory(&twin, &e.a, x, tm), 0);
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, x, tm), 0);
+    for (int k = 0; e.a.mem.n < e.a.mem.cap && k < 170; k++)
+        assert_int_equal(vpa_hist_add(&e.a.mem, 2e7 * pow(1.05, k), 1e-3, tm), 0);
+    allocs_left = 0;
+    take(&e, &s);
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, y, tm + 1), PS_ENOMEM);
+    assert_untouched(&e, &s);
+    refused = 2;
+    assert_int_equal(refused, 2);
+    t += 400 * 60000;
+    allocs_left = -1;
+    assert_int_equal(vpa_container_add_cpu(&e.c, &e.a, 900000, t + 60000), 0);
+    vpa_aggregate_fini(&e.a);
+}
+
+static void test_checkpoint_errors(void **state)
+{
+    (void)state;
+    struct env e, other;
+    struct snap s;
+    static struct vpa_agg_checkpoint cp, bad;
+    env_init(&e);
+    env_init(&other);
+    feed(&other, 100);
+    assert_int_equal(vpa_aggregate_save(&other.a, T0, &cp), 0);
+    assert_true(cp.cpu.n > 0 && cp.mem.n > 0);
+    feed(&e, 10);
+    take(&e, &s);
+
+    bad = cp;
+    memcpy(bad.version, "v2", 3);
+    assert_int_equal(vpa_aggregate_load(&e.a, &bad), VPA_EVERSION);
+    bad = cp;
+    bad.mem.b[0].bucket = 176;
+    assert_int_equal(vpa_aggregate_load(&e.a, &bad), VPA_EBUCKET);
+    bad = cp;
+    bad.cpu.b[0].bucket = -1; /* the CPU histogram is loaded last: still atomic */
+    assert_int_equal(vpa_aggregate_load(&e.a, &bad), VPA_EBUCKET);
+    bad = cp;
+    bad.mem.ref_ms = INT64_MIN;
+    assert_int_equal(vpa_aggregate_load(&e.a, &bad), PS_ETIME);
+    bad = cp;
+    bad.cpu.total_weight = -1;
+    assert_int_equal(vpa_aggregate_load(&e.a, &bad), VPA_EWEIGHT);
+    bad.cpu.total_weight = NAN;
+    assert_int_equal(vpa_aggregate_load(&e.a, &bad), VPA_EWEIGHT);
+    bad = cp;
+    if (bad.cpu.n >= 2) {
+        bad.cpu.b[1].bucket = bad.cpu.b[0].bucket;
+        assert_int_equal(vpa_aggregate_load(&e.a, &bad), PS_ECORRUPT);
+    }
+    assert_int_equal(vpa_aggregate_load(&e.a, NULL), VPA_ENOCKPT);
+    assert_int_equal(vpa_hist_load(&e.a.cpu, NULL), VPA_ENOCKPT);
+    assert_untouched(&e, &s);
+    assert_int_equal(vpa_aggregate_load(&e.a, &cp), 0);
+    assert_int_equal(e.a.total_samples, cp.total_samples);
+    vpa_aggregate_fini(&e.a);
+    vpa_aggregate_fini(&other.a);
+}
+
+static void test_checkpoint_bytes(void **state)
+{
+    (void)state;
+    struct env e;
+    static struct vpa_agg_checkpoint cp, back;
+    static uint8_t buf[VPA_CKPT_BYTES_MAX];
+    env_init(&e);
+    feed(&e, 300);
+    assert_int_equal(vpa_aggregate_save(&e.a, T0 + DAY_MS, &cp), 0);
+    int len = vpa_agg_checkpoint_encode(&cp, buf, sizeof buf);
+    assert_true(len > 0);
+    assert_int_equal(vpa_agg_checkpoint_encode(&cp, buf, (size_t)len - 1), PS_ENOSPC);
+    len = vpa_agg_checkpoint_encode(&cp, buf, sizeof buf);
+    assert_int_equal(vpa_agg_checkpoint_decode(buf, (size_t)len, &back), 0);
+    assert_string_equal(back.version, cp.version);
+    assert_true(back.first_sample_ms == cp.first_sample_ms);
+    assert_true(back.last_sample_ms == cp.last_sample_ms);
+    assert_true(back.total_samples == cp.total_samples);
+    assert_int_equal(back.cpu.n, cp.cpu.n);
+    assert_memory_equal(back.cpu.b, cp.cpu.b, cp.cpu.n * sizeof cp.cpu.b[0]);
+    assert_memory_equal(back.mem.b, cp.mem.b, cp.mem.n * sizeof cp.mem.b[0]);
+    assert_memory_equal(&back.mem.total_weight, &cp.mem.total_weight, sizeof(double));
+
+    /* Restoring gives the percentiles of the checkpoint. */
+    struct env r;
+    env_init(&r);
+    assert_int_equal(vpa_aggregate_load(&r.a, &back), 0);
+    assert_true(vpa_hist_percentile(&r.a.cpu, 0.9) == vpa_hist_percentile(&e.a.cpu, 0.9));
+
+    static struct vpa_agg_checkpoint untouched;
+    memset(&untouched, 0x5a, sizeof untouched);
+    back = untouched;
+    buf[len / 2] ^= 1;
+    assert_int_equal(vpa_agg_checkpoint_decode(buf, (size_t)len, &back), VPA_ECHECKSUM);
+    buf[len / 2] ^= 1;
+    assert_int_equal(vpa_agg_checkpoint_decode(buf, 7, &back), VPA_ETRUNCATED);
+    buf[4] = 2; /* another format */
+    assert_int_equal(vpa_agg_checkpoint_decode(buf, (size_t)len, &back), PS_EVERSION);
+    buf[4] = 1;
+    buf[0] = 'X';
+    assert_int_equal(vpa_agg_checkpoint_decode(buf, (size_t)len, &back), PS_ECORRUPT);
+    assert_memory_equal(&back, &untouched, sizeof back);
+    vpa_aggregate_fini(&e.a);
+    vpa_aggregate_fini(&r.a);
+}
+
+static void test_checkpoint_json(void **state)
+{
+    (void)state;
+    struct env e;
+    static struct vpa_agg_checkpoint cp, back;
+    char err[128], *text = NULL;
+    env_init(&e);
+    feed(&e, 500);
+    assert_int_equal(vpa_aggregate_save(&e.a, T0 + DAY_MS, &cp), 0);
+    assert_int_equal(vpa_checkpoint_dump(&cp, &text), 0);
+    assert_int_equal(vpa_checkpoint_parse(text, strlen(text), &back, err, sizeof err), 0);
+    assert_string_equal(back.version, "v3");
+    assert_true(back.cpu.ref_ms == cp.cpu.ref_ms && back.mem.ref_ms == cp.mem.ref_ms);
+    assert_true(back.first_sample_ms == cp.first_sample_ms);
+    assert_true(back.total_samples == cp.total_samples);
+    assert_int_equal(back.cpu.n, cp.cpu.n);
+    assert_memory_equal(&back.cpu.total_weight, &cp.cpu.total_weight, sizeof(double));
+    struct env r;
+    env_init(&r);
+    assert_int_equal(vpa_aggregate_load(&r.a, &back), 0);
+    assert_true(vpa_hist_percentile(&r.a.mem, 0.95) > 0);
+    free(text);
+
+    static const char *const corrupt[] = {
+        "{\"version\":\"v3\",\"cpuHistogram\":{\"bucketWeights\":{\"x\":1},\"totalWeight\":1}}",
+        "{\"version\":\"v3\",\"cpuHistogram\":{\"bucketWeights\":{\"1\":-1},\"totalWeight\":1}}",
+        "{\"version\":\"v3\",\"cpuHistogram\":{\"bucketWeights\":{\"1\":4294967296}}}",
+    };
+    for (size_t i = 0; i < sizeof corrupt / sizeof corrupt[0]; i++)
+        assert_int_equal(
+            vpa_checkpoint_parse(corrupt[i], strlen(corrupt[i]), &back, err, sizeof err),
+            PS_ECORRUPT);
+    static const char *const malformed[] = {
+        "[]", "{\"version\":3}", "{\"version\":\"v3\",",
+        "{\"version\":\"v3\",\"lastSampleStart\":\"yesterday\"}"};
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
+        assert_int_equal(
+            vpa_checkpoint_parse(malformed[i], strlen(malformed[i]), &back, err, sizeof err),
+            PS_EPARSE);
+    /* A parsed checkpoint of another version is refused by the load. */
+    const char *v2 = "{\"version\":\"v2\"}";
+    assert_int_equal(vpa_checkpoint_parse(v2, strlen(v2), &back, err, sizeof err), 0);
+    assert_int_equal(vpa_aggregate_load(&r.a, &back), VPA_EVERSION);
+    vpa_aggregate_fini(&e.a);
+    vpa_aggregate_fini(&r.a);
+}
+
+/* ---- estimation ---------------------------------------------------------------- */
+
+static void test_recommend_pod(void **state)
+{
+    (void)state;
+    struct env a, b;
+    struct vpa_estimator_config c;
+    struct vpa_rec out[2];
+    env_init(&a);
+    env_init(&b);
+    vpa_estimator_config_default(&c);
+    /* Two days of one sample per minute. */
+    for (int i = 0; i < 2 * 1440; i++) {
+        assert_int_equal(vpa_container_add_cpu(&a.c, &a.a, 500 + (i % 100), T0 + i * 60000LL), 0);
+        assert_int_equal(vpa_container_add_memory(&a.c, &a.a, 300000000, T0 + i * 60000LL), 0);
+    }
+    b.a.scaling_mode = VPA_SCALING_OFF;
+    const char *names[2] = {"zeta", "alpha"};
+    const struct vpa_aggregate *aggs[2] = {&a.a, &b.a};
+    assert_int_equal(vpa_recommend_pod(names, aggs, 2, &c, 1, 1, out, 1), 1);
+    assert_string_equal(out[0].name, "zeta");
+    /* The chain of spec 4.1, recomputed from the percentiles. */
+    int64_t p90 = vpa_cpu_amount_from_cores(vpa_hist_percentile(&a.a.cpu, 0.9));
+    int64_t target = p90 + (int64_t)((double)p90 * 0.15);
+    assert_true(out[0].target.v[VPA_CPU] == target);
+    assert_true(out[0].uncapped.v[VPA_CPU] == target);
+    double conf = vpa_confidence(&a.a, DAY_MS);
+    assert_true(conf > 1.9 && conf <= 2.0);
+    int64_t p95 = vpa_cpu_amount_from_cores(vpa_hist_percentile(&a.a.cpu, 0.95));
+    int64_t up = vpa_apply_confidence(p95 + (int64_t)((double)p95 * 0.15), 1.0, 1.0, conf);
+    assert_true(out[0].upper.v[VPA_CPU] == up);
+    assert_true(out[0].lower.v[VPA_CPU] <= out[0].target.v[VPA_CPU]);
+    /* The memory minimum (250 MiB for one container) is below the 300 MB peaks. */
+    assert_true(out[0].target.v[VPA_MEMORY] > 300000000);
+    assert_int_equal(vpa_recommend_pod(names, aggs, 2, &c, 1, 1, out, 0), PS_ENOSPC);
+
+    /* An empty aggregate: every field is the pod minimum, never NaN-driven garbage. */
+    struct env z;
+    env_init(&z);
+    const char *zn[1] = {"z"};
+    const struct vpa_aggregate *za[1] = {&z.a};
+    assert_int_equal(vpa_recommend_pod(zn, za, 1, &c, 1, 1, out, 1), 1);
+    assert_true(out[0].target.v[VPA_CPU] == 25 && out[0].upper.v[VPA_CPU] == 25);
+    assert_true(out[0].lower.v[VPA_MEMORY] == 250LL * 1048576);
+    vpa_aggregate_fini(&a.a);
+    vpa_aggregate_fini(&b.a);
+    vpa_aggregate_fini(&z.a);
+}
+
+static void test_oom_and_windows(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e);
+    /* First sample opens a window ending one interval later. */
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, 1000000000, T0), 0);
+    assert_true(e.c.window_end_ms == T0 + DAY_MS);
+    assert_int_equal(vpa_container_record_oom(&e.c, &e.a, 500000000, T0 + HOUR_MS), 0);
+    /* max(1e9 + 100 MiB, 1.2e9) */
+    assert_true(e.c.oom_peak == 1200000000);
+    /* Three days later: two empty windows are skipped. */
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, 10, T0 + 3 * DAY_MS + 5), 0);
+    assert_true(e.c.window_end_ms == T0 + 4 * DAY_MS);
+    assert_true(e.c.oom_peak == 0 && e.c.mem_peak == 10);
+    vpa_aggregate_fini(&e.a);
+}
+
+/* ---- updater ------------------------------------------------------------------ */
+
+static void test_update_modes(void **state)
+{
+    (void)state;
+    struct vpa_controller ctrl = {VPA_CTRL_REPLICA_SET, 1, 4, 0};
+    struct vpa_eviction_config cfg = {2, 0, 0, 0.5, 0, VPA_UPDATE_RECREATE};
+    struct vpa_evict_pod pods[4];
+    struct vpa_evict_group g;
+    memset(pods, 0, sizeof pods);
+    static const int modes[] = {VPA_UPDATE_OFF, VPA_UPDATE_INITIAL};
+    for (size_t m = 0; m < 2; m++) {
+        assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 4, &cfg), 0);
+        assert_int_equal(vpa_update_action(&g, &pods[0], modes[m]), VPA_ACTION_NONE);
+    }
+    assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 4, &cfg), 0);
+    /* tolerance floor(4 x 0.5) = 2 */
+    assert_int_equal(vpa_update_action(&g, &pods[0], VPA_UPDATE_RECREATE), VPA_ACTION_EVICT);
+    assert_int_equal(vpa_update_action(&g, &pods[1], VPA_UPDATE_AUTO), VPA_ACTION_EVICT);
+    assert_int_equal(vpa_update_action(&g, &pods[2], VPA_UPDATE_RECREATE), VPA_ACTION_NONE);
+
+    cfg.mode = VPA_UPDATE_IN_PLACE_OR_RECREATE;
+    assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 4, &cfg), 0);
+    assert_int_equal(vpa_update_action(&g, &pods[0], cfg.mode), VPA_ACTION_RESIZE);
+    pods[1].resize_state = VPA_RESIZE_INFEASIBLE;
+    assert_int_equal(vpa_update_action(&g, &pods[1], cfg.mode), VPA_ACTION_EVICT);
+    pods[2].resize_state = VPA_RESIZE_IN_PROGRESS;
+    pods[2].resize_age_ms = 10 * 60000; /* not yet an hour: wait */
+    assert_int_equal(vpa_update_action(&g, &pods[2], cfg.mode), VPA_ACTION_NONE);
+    assert_int_equal(vpa_update_action(&g, &pods[3], VPA_UPDATE_IN_PLACE), VPA_ACTION_NONE);
+
+    /* A missing replica count is an error, not a guess. */
+    ctrl.has_replicas = 0;
+    assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 4, &cfg), VPA_ENOREPLICAS);
+}
+
+static void test_new_resources(void **state)
+{
+    (void)state;
+    struct vpa_pod_container c;
+    struct vpa_rec r;
+    struct vpa_resources req, lim;
+    memset(&c, 0, sizeof c);
+    memset(&r, 0, sizeof r);
+    vpa_res_put(&c.requests, VPA_CPU, 100);
+    vpa_res_put(&c.limits, VPA_CPU, 300);
+    vpa_res_put(&c.requests, VPA_MEMORY, 1000);
+    vpa_res_put(&r.target, VPA_CPU, 200);
+    vpa_new_resources(&r, &c, VPA_CV_REQUESTS_AND_LIMITS, NULL, &req, &lim);
+    assert_true(req.v[VPA_CPU] == 200 && lim.v[VPA_CPU] == 600);
+    assert_true(req.v[VPA_MEMORY] == 1000 && !vpa_res_has(&lim, VPA_MEMORY));
+    vpa_new_resources(&r, &c, VPA_CV_REQUESTS_ONLY, NULL, &req, &lim);
+    assert_true(req.v[VPA_CPU] == 200 && lim.v[VPA_CPU] == 300);
+}
+
+/* The exact a x b / c against a 128-bit reference on random and extreme values. */
+static void test_scale_proportionally(void **state)
+{
+    (void)state;
+    rng_state = 12345;
+    static const int64_t edge[] = {0,
+                                   1,
+                                   2,
+                                   3,
+                                   999,
+                                   1000,
+                                   1001,
+                                   INT64_MAX,
+                                   INT64_MAX - 1,
+                                   (int64_t)1 << 32,
+                                   ((int64_t)1 << 32) - 1,
+                                   100000000000000};
+    for (int i = 0; i < 20000; i++) {
+        int64_t v[3];
+        for (int k = 0; k < 3; k++)
+            v[k] = uniform() < 0.3 ? edge[(int)(uniform() * 12)]
+                                   : (int64_t)(uniform() * pow(2.0, uniform() * 62));
+        for (int res = 0; res < 2; res++)
+            for (int rounding = 0; rounding < 3; rounding++) {
+                int64_t got;
+                int rc = vpa_scale_proportionally(res, v[0], v[1], v[2], rounding, &got);
+                if (v[1] == 0) {
+                    assert_int_equal(rc, VPA_SCALE_DIV_ZERO);
+                    assert_true(got == v[0]);
+                    continue;
+                }
+                __int128 num = (__int128)v[0] * v[2];
+                __int128 q = num / v[1];
+                if (num % v[1] && res == VPA_CPU && rounding == VPA_ROUND_UP)
+                    q++;
+                if (q > INT64_MAX) {
+                    assert_int_equal(rc, VPA_SCALE_OVERFLOW);
+                    assert_true(got == INT64_MAX);
+                } else {
+                    assert_int_equal(rc, VPA_SCALE_OK);
+                    assert_true(got == (int64_t)q);
+                }
+            }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sparse_equals_dense),  cmocka_unit_test(test_bad_samples),
+        cmocka_unit_test(test_out_of_memory),        cmocka_unit_test(test_checkpoint_errors),
+        cmocka_unit_test(test_checkpoint_bytes),     cmocka_unit_test(test_checkpoint_json),
+        cmocka_unit_test(test_recommend_pod),        cmocka_unit_test(test_oom_and_windows),
+        cmocka_unit_test(test_update_modes),         cmocka_unit_test(test_new_resources),
+        cmocka_unit_test(test_scale_proportionally),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,271 @@
+/*
+ * estimate.c - estimators, the recommendation and recommender-side capping
+ * (spec/vpa.md section 4), and small selection rules of the recommender.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "podscaler/vpa.h"
+#include "vpa_internal.h"
+
+#define MINUTE_NS (60LL * 1000000000LL)
+
+double vpa_confidence(const struct vpa_aggregate *a, int64_t interval_ms)
+{
+    int64_t interval_ns = vpa__sub_ns(interval_ms, 0);
+    double lifespan =
+        (double)vpa__sub_ns(a->last_sample_ms, a->first_sample_ms) / (double)interval_ns;
+    /* Duration.Minutes() */
+    double minutes =
+        (double)(interval_ns / MINUTE_NS) + (double)(interval_ns % MINUTE_NS) / (60 * 1e9);
+    double samples = (double)a->total_samples / minutes;
+    return fmin(lifespan, samples);
+}
+
+int64_t vpa_estimate(const struct vpa_aggregate *a, const struct vpa_estimator_config *c,
+                     int resource, int field)
+{
+    const double *ps = field == VPA_TARGET  ? c->target_p
+                       : field == VPA_LOWER ? c->lower_p
+                                            : c->upper_p;
+    int64_t x;
+    if (resource == VPA_CPU)
+        x = vpa_cpu_amount_from_cores(vpa_hist_percentile(&a->cpu, ps[VPA_CPU]));
+    else
+        x = vpa_memory_amount_from_bytes(vpa_hist_percentile(&a->mem, ps[VPA_MEMORY]));
+    x = vpa_apply_margin(x, c->margin_fraction);
+    if (field == VPA_TARGET)
+        return x;
+    /* (1 + m/c)^e: with no history c = 0, the upper bound saturates at
+     * MaxResourceAmount and the lower bound drops to 0 (0 x inf = NaN is 0 here). */
+    double conf = vpa_confidence(a, c->confidence_interval_ms[resource]);
+    double m = field == VPA_UPPER ? c->upper_multiplier : c->lower_multiplier;
+    double e = field == VPA_UPPER ? c->upper_exponent : c->lower_exponent;
+    return vpa_apply_confidence(x, m, e, conf);
+}
+
+int64_t vpa_apply_margin(int64_t x, double fraction)
+{
+    return x + vpa_scale_resource(x, fraction);
+}
+
+int64_t vpa_apply_confidence(int64_t x, double multiplier, double exponent, double confidence)
+{
+    return vpa_scale_resource(x, pow(1.0 + multiplier / confidence, exponent));
+}
+
+void vpa_pod_min_share(const struct vpa_estimator_config *c, size_t n, int64_t out[2])
+{
+    double fraction = 1.0 / (double)n;
+    out[VPA_CPU] =
+        vpa_scale_resource(vpa_cpu_amount_from_cores(c->pod_min_cpu_millicores * 0.001), fraction);
+    out[VPA_MEMORY] = vpa_scale_resource(
+        vpa_memory_amount_from_bytes(c->pod_min_memory_mb * 1024 * 1024), fraction);
+}
+
+void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
+                                  const int64_t min_share[2], struct vpa_rec *out)
+{
+    struct vpa_resources *f[3] = {&out->target, &out->lower, &out->upper};
+    for (int k = 0; k < 3; k++) {
+        memset(f[k], 0, sizeof *f[k]);
+        f[k]->set = VPA_RES_LIST;
+        for (int r = 0; r < 2; r++) {
+            if (!(controlled & (1u << r)))
+                continue;
+            int64_t v = est[k][r];
+            vpa_res_put(f[k], r, v > min_share[r] ? v : min_share[r]);
+        }
+    }
+    memset(&out->uncapped, 0, sizeof out->uncapped);
+}
+
+void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_estimator_config *c,
+                             const int64_t min_share[2], struct vpa_rec *out)
+{
+    int64_t est[3][2];
+    for (int k = 0; k < 3; k++)
+        for (int r = 0; r < 2; r++)
+            est[k][r] = vpa_estimate(a, c, r, k);
+    vpa_recommend_from_estimates(est, a->controlled, min_share, out);
+}
+
+void vpa_rec_sort(struct vpa_rec *items, size_t n)
+{
+    /* Insertion sort: a pod has a handful of containers. */
+    for (size_t i = 1; i < n; i++) {
+        struct vpa_rec x = items[i];
+        size_t j = i;
+        while (j > 0 && strcmp(items[j - 1].name, x.name) > 0) {
+            items[j] = items[j - 1];
+            j--;
+        }
+        items[j] = x;
+    }
+}
+
+/* Go's "%.2f" of bytes / 1024^k is an exact binary division, correctly rounded to
+ * two decimals with ties to even: reproduced in integers. Below 2^53 bytes (8 PiB)
+ * everything fits 64 bits; larger values are left as they are. */
+static size_t humanize(int64_t bytes, char *out, size_t cap, int64_t *value)
+{
+    static const char *const units[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+    char tmp[48];
+    size_t n = 0;
+    int k = -1;
+    *value = bytes;
+    if (bytes < 0 || bytes >= (INT64_C(1) << 53))
+        return 0;
+    for (int i = 4; i >= 0; i--) {
+        if ((uint64_t)bytes >= (UINT64_C(1) << (10 * (i + 1)))) {
+            k = i;
+            break;
+        }
+    }
+    int shift = k < 0 ? 0 : 10 * (k + 1);
+    uint64_t div = UINT64_C(1) << shift;
+    uint64_t num = (uint64_t)bytes * 100;
+    uint64_t q = num >> shift, r = num & (div - 1);
+    if (2 * r > div || (2 * r == div && (q & 1)))
+        q++;
+    /* The quantity parsed back: q/100 units, and Value() rounds up. */
+    *value = (int64_t)(((q << shift) + 99) / 100);
+    char digits[24];
+    int nd = 0;
+    uint64_t x = q;
+    do {
+        digits[nd++] = (char)('0' + (int)(x % 10));
+        x /= 10;
+    } while (x);
+    while (nd < 3)
+        digits[nd++] = '0';
+    for (int i = nd - 1; i >= 0; i--) {
+        tmp[n++] = digits[i];
+        if (i == 2)
+            tmp[n++] = '.';
+    }
+    if (k >= 0) {
+        tmp[n++] = units[k][0];
+        tmp[n++] = units[k][1];
+    }
+    if (out && cap > n) {
+        memcpy(out, tmp, n);
+        out[n] = 0;
+    }
+    return n;
+}
+
+int vpa_resources_round(struct vpa_resources *r, int64_t round_cpu_milli, int64_t round_mem_bytes,
+                        int humanize_memory, char *humanized, size_t cap)
+{
+    int64_t v;
+    if (vpa_res_has(r, VPA_CPU)) {
+        /* An invalid rounding factor keeps the value, as upstream logs and goes on. */
+        if (vpa_round_up_to_scale(r->v[VPA_CPU], round_cpu_milli, &v) == 0)
+            r->v[VPA_CPU] = v;
+    }
+    if (humanized && cap)
+        humanized[0] = 0;
+    if (vpa_res_has(r, VPA_MEMORY)) {
+        if (vpa_round_up_to_scale(r->v[VPA_MEMORY], round_mem_bytes, &v) == 0)
+            r->v[VPA_MEMORY] = v;
+        if (humanize_memory) {
+            if (cap < 32)
+                return PS_ENOSPC;
+            (void)humanize(r->v[VPA_MEMORY], humanized, cap, &v);
+            r->v[VPA_MEMORY] = v;
+        }
+    }
+    return 0;
+}
+
+int vpa_recommend_pod(const char *const *names, const struct vpa_aggregate *const *aggs, size_t n,
+                      const struct vpa_estimator_config *c, int64_t round_cpu_milli,
+                      int64_t round_mem_bytes, struct vpa_rec *out, size_t cap)
+{
+    size_t active = 0;
+    for (size_t i = 0; i < n; i++)
+        active += aggs[i]->scaling_mode != VPA_SCALING_OFF;
+    if (active > cap)
+        return PS_ENOSPC;
+    if (active == 0)
+        return 0;
+    int64_t min_share[2];
+    vpa_pod_min_share(c, active, min_share);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (aggs[i]->scaling_mode == VPA_SCALING_OFF)
+            continue;
+        vpa_recommend_container(aggs[i], c, min_share, &out[k]);
+        out[k].name = names[i];
+        k++;
+    }
+    vpa_rec_sort(out, k);
+    for (size_t i = 0; i < k; i++) {
+        (void)vpa_resources_round(&out[i].target, round_cpu_milli, round_mem_bytes, 0, NULL, 0);
+        (void)vpa_resources_round(&out[i].lower, round_cpu_milli, round_mem_bytes, 0, NULL, 0);
+        (void)vpa_resources_round(&out[i].upper, round_cpu_milli, round_mem_bytes, 0, NULL, 0);
+        out[i].uncapped = out[i].target;
+    }
+    return (int)k;
+}
+
+/* ---- recommender-side capping -------------------------------------------- */
+
+static void cap_list(struct vpa_resources *r, const struct vpa_resources *min,
+                     const struct vpa_resources *max)
+{
+    for (int k = 0; k < 2; k++) {
+        if (!vpa_res_has(r, k))
+            continue;
+        if (min && vpa_res_has(min, k) && min->v[k] != 0 && r->v[k] < min->v[k])
+            r->v[k] = min->v[k];
+        if (max && vpa_res_has(max, k) && max->v[k] != 0 && r->v[k] > max->v[k])
+            r->v[k] = max->v[k];
+    }
+}
+
+void vpa_apply_vpa_policy(struct vpa_rec *recs, size_t n, const struct vpa_resource_policy *p,
+                          const struct vpa_resources *global_max)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct vpa_container_policy *cp = vpa_policy_for(p, recs[i].name);
+        if (!cp && !global_max)
+            continue;
+        struct vpa_resources max = {{0, 0}, 0};
+        const struct vpa_resources *min = cp ? &cp->min_allowed : NULL;
+        if (cp)
+            max = cp->max_allowed;
+        if (global_max)
+            for (int k = 0; k < 2; k++)
+                if (!vpa_res_has(&max, k) && vpa_res_has(global_max, k))
+                    vpa_res_put(&max, k, global_max->v[k]);
+        cap_list(&recs[i].target, min, &max);
+        cap_list(&recs[i].lower, min, &max);
+        cap_list(&recs[i].upper, min, &max);
+    }
+}
+
+/* ---- selection ---------------------------------------------------------- */
+
+int vpa_selects_recommender(const char *const *recommenders, size_t n, const char *name)
+{
+    if (n == 0)
+        return strcmp(name, "default") == 0;
+    for (size_t i = 0; i < n; i++)
+        if (recommenders[i] && strcmp(recommenders[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+void vpa_checkpoint_order(const int64_t *written_ms, size_t n, size_t *order)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && written_ms[order[j - 1]] > written_ms[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+}

@@ -1,1 +1,0 @@
-typedef int ps_vpa_placeholder_t; /* replaced when the vpa core lands */
