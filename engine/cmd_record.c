@@ -1,22 +1,132 @@
+/*
+ * cmd_record.c - the `podscaler record` command line (the work is in record.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "podscaler/kobj.h"
+#include "podscaler/log.h"
+#include "record.h"
 
 static const char help[] =
     "Usage: podscaler record --db FILE [flags]\n"
     "\n"
     "Polls a live cluster's metrics API, pods and deployments into a history database,\n"
-    "acting on nothing, for a later replay or report.\n"
+    "acting on nothing, for a later replay or report ('podscaler replay FILE').\n"
     "\n"
     "Flags:\n"
-    "  --db FILE           history database to write (required)\n"
-    "  --kubeconfig FILE   kubeconfig to use\n"
+    "  --db FILE           history database to write, created when missing (required)\n"
+    "  --kubeconfig FILE   kubeconfig to use (default: $KUBECONFIG, ~/.kube/config,\n"
+    "                      then the pod's service account)\n"
     "  --context NAME      kubeconfig context\n"
     "  --namespace NS      namespace to record (default: the context's)\n"
     "  --all-namespaces    record every namespace\n"
-    "  --interval DUR      poll interval (default 15s)\n"
+    "  --interval DUR      poll interval, a Go duration such as 15s or 1m30s (default 15s)\n"
     "  --duration DUR      stop after DUR (default: until SIGINT/SIGTERM)\n"
-    "  -h, --help          show this help\n";
+    "  --log-level LEVEL   debug, info, warn, error or off (default info)\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "SIGINT or SIGTERM stops it cleanly; every poll is one transaction, so a kill\n"
+    "loses at most the poll in flight. See docs/record.md.\n";
+
+/* Shortest interval accepted: below this the API server, not the workload, is measured. */
+#define RECORD_MIN_INTERVAL_MS 100
+
+/* Matches "--name VALUE" or "--name=VALUE"; advances *i past the value. */
+static int flag_value(int argc, char **argv, int *i, const char *name, const char **out,
+                      int *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return 1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
+static int parse_duration_ms(const char *text, int64_t *out)
+{
+    int64_t ns;
+    if (kobj_parse_duration_ns(text, &ns) != 0 || ns <= 0)
+        return -1;
+    *out = ns / 1000000;
+    return 0;
+}
+
+/* A namespace is a DNS label (RFC 1123): it goes into URL paths as is. */
+static int valid_namespace(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
 
 int cmd_record(int argc, char **argv)
 {
-    return cmd_not_built("record", help, argc, argv);
+    if (cmd_wants_help(argc, argv)) {
+        fputs(help, stdout);
+        return PS_EXIT_OK;
+    }
+    struct record_opts o = {.interval_ms = RECORD_DEFAULT_INTERVAL_MS};
+    const char *interval = NULL, *duration = NULL, *level = NULL;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *a = argv[i];
+        if (strcmp(a, "--all-namespaces") == 0 || strcmp(a, "-A") == 0) {
+            o.all_namespaces = 1;
+            continue;
+        }
+        if (flag_value(argc, argv, &i, "--db", &o.db, &missing) ||
+            flag_value(argc, argv, &i, "--kubeconfig", &o.kubeconfig, &missing) ||
+            flag_value(argc, argv, &i, "--context", &o.context, &missing) ||
+            flag_value(argc, argv, &i, "--namespace", &o.ns, &missing) ||
+            flag_value(argc, argv, &i, "-n", &o.ns, &missing) ||
+            flag_value(argc, argv, &i, "--interval", &interval, &missing) ||
+            flag_value(argc, argv, &i, "--duration", &duration, &missing) ||
+            flag_value(argc, argv, &i, "--log-level", &level, &missing)) {
+            if (missing)
+                return cmd_usage_error("record", "%s needs a value", a);
+            continue;
+        }
+        if (a[0] == '-')
+            return cmd_usage_error("record", "unknown flag %s", a);
+        return cmd_usage_error("record", "unexpected argument %s", a);
+    }
+    if (!o.db || !o.db[0])
+        return cmd_usage_error("record", "--db FILE is required");
+    if (o.all_namespaces && o.ns)
+        return cmd_usage_error("record", "--namespace and --all-namespaces exclude each other");
+    if (o.ns && !valid_namespace(o.ns))
+        return cmd_usage_error("record", "--namespace %s: not a namespace name", o.ns);
+    if (interval && parse_duration_ms(interval, &o.interval_ms) != 0)
+        return cmd_usage_error("record", "--interval %s: not a positive duration (e.g. 15s)",
+                               interval);
+    if (o.interval_ms < RECORD_MIN_INTERVAL_MS)
+        return cmd_usage_error("record", "--interval must be at least %dms",
+                               RECORD_MIN_INTERVAL_MS);
+    if (duration && parse_duration_ms(duration, &o.duration_ms) != 0)
+        return cmd_usage_error("record", "--duration %s: not a positive duration (e.g. 10m)",
+                               duration);
+    if (level) {
+        enum ps_log_level lv;
+        if (ps_log_parse_level(level, &lv) != 0)
+            return cmd_usage_error("record", "--log-level %s: not a level", level);
+        ps_log_set_level(lv);
+    }
+    return record_run(&o);
 }

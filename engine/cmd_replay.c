@@ -1,19 +1,354 @@
+/*
+ * cmd_replay.c - `podscaler replay`: what policies would have done on recorded
+ * usage, side by side (docs/replay.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "podscaler/clock.h"
+#include "podscaler/policy.h"
+#include "podscaler/replay.h"
+#include "podscaler/trace.h"
 
 static const char help[] =
     "Usage: podscaler replay INPUT [flags]\n"
     "\n"
     "Re-plays recorded usage (a CSV trace or a history database) through the decision\n"
-    "pipeline on a virtual clock and scores each policy side by side.\n"
+    "pipeline on a virtual clock and scores each policy side by side. Figures are\n"
+    "estimates under the closed-loop model of docs/replay.md.\n"
     "\n"
     "Flags:\n"
-    "  --policy NAME|FILE  a built-in policy or a policy file; repeatable\n"
-    "  --format FMT        table, json, csv or html (default table)\n"
-    "  -o FILE             write the result to FILE instead of stdout\n"
-    "  --decisions FILE    write every decision as JSON lines\n"
-    "  -h, --help          show this help\n";
+    "  --policy NAME|FILE      a built-in policy or a policy file (YAML or JSON); repeatable.\n"
+    "                          Built-ins: static, hpa, vpa, hpa+vpa-naive, coordinated.\n"
+    "                          Default: every built-in available in this build.\n"
+    "  --format FMT            table (default), json, csv or html\n"
+    "  -o, --output FILE       write the result to FILE instead of stdout\n"
+    "  --decisions FILE        write every decision as JSON lines to FILE\n"
+    "  --initial-requests RULE requests the pods start with (and static keeps):\n"
+    "                          auto (default: recorded if the input has requests, else p95*1.15),\n"
+    "                          recorded, pNN[*F], max[*F], or cpu=QTY,memory=QTY\n"
+    "  --from DUR, --to DUR    replay only samples with t in [from, to] (e.g. 3600, 90m, 2h, 1d)\n"
+    "  --model-fallback FB     usage model where a workload's replica count never varied:\n"
+    "                          floor (default: the idle floor is per pod, the rest is load),\n"
+    "                          load (all usage shared over the replicas), fixed (all per pod),\n"
+    "                          or per resource: cpu=WORD,memory=WORD\n"
+    "  --skip-bad-rows         skip malformed CSV rows (counted on stderr) instead of failing\n"
+    "  --per-workload          table: the scores of each workload too, after the totals\n"
+    "  -q, --quiet             no progress bar and no notes on stderr\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
+
+#define MAX_POLICIES 32
+
+/* Seconds from "90", "90s", "15m", "2h" or "1d". */
+static int parse_duration(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || errno || v < 0)
+        return PS_EINVAL;
+    long long mul = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
+    if (*end || v > INT64_MAX / mul)
+        return PS_EINVAL;
+    *out = v * mul;
+    return 0;
+}
+
+struct progress {
+    int enabled;
+    int shown;
+    ps_time_ms start_ms;
+    const char *policy;
+    const char *drawn_policy; /* what the bar last showed, to redraw only on change */
+    int drawn_pct;
+    FILE *dec; /* --decisions, or NULL */
+};
+
+static int decision_cb(void *ctx, const struct replay_decision *d)
+{
+    struct progress *p = ctx;
+    return replay_decision_jsonl(p->dec, d);
+}
+
+static void progress_cb(void *ctx, size_t done, size_t total)
+{
+    struct progress *p = ctx;
+    if (!p->enabled || total == 0)
+        return;
+    /* Only replays that take longer than a second get a bar. */
+    if (!p->shown && ps_clock_mono_ms() - p->start_ms < 1000)
+        return;
+    p->shown = 1;
+    int pct = (int)(100.0 * (double)done / (double)total);
+    if (p->drawn_policy == p->policy && p->drawn_pct == pct)
+        return;
+    p->drawn_policy = p->policy;
+    p->drawn_pct = pct;
+    int width = 40, fill = (int)((double)done / (double)total * width);
+    if (fill > width)
+        fill = width;
+    fprintf(stderr, "\r%-14.14s [", p->policy);
+    for (int i = 0; i < width; i++)
+        fputc(i < fill ? '#' : ' ', stderr);
+    fprintf(stderr, "] %3d%%", pct);
+    fflush(stderr);
+}
+
+static int resolve_policy(const char *arg, struct ps_policy *out, int *exit_code)
+{
+    char err[512];
+    if (policy_builtin(arg, out) == 0)
+        return 0;
+    if (access(arg, F_OK) != 0) {
+        *exit_code = cmd_usage_error(
+            "replay",
+            "unknown policy '%s': not a built-in (static, hpa, vpa, hpa+vpa-naive, coordinated) "
+            "and no such file",
+            arg);
+        return -1;
+    }
+    if (policy_load_file(arg, out, err, sizeof(err))) {
+        fprintf(stderr, "podscaler replay: %s\n", err);
+        *exit_code = PS_EXIT_FAILURE;
+        return -1;
+    }
+    return 0;
+}
+
+static int need_value(int argc, char **argv, int i)
+{
+    return i + 1 < argc && argv[i + 1] != NULL;
+}
 
 int cmd_replay(int argc, char **argv)
 {
-    return cmd_not_built("replay", help, argc, argv);
+    const char *input = NULL, *out_path = NULL, *decisions_path = NULL;
+    const char *policy_args[MAX_POLICIES];
+    size_t n_policy_args = 0;
+    enum replay_format fmt = REPLAY_FORMAT_TABLE;
+    struct replay_input_opts iopts = {
+        .rule = {.kind = REPLAY_RULE_AUTO, .factor = 1.0}, .from_s = 0, .to_s = -1};
+    struct trace_load_opts lopts = {0};
+    int quiet = 0, dashdash = 0;
+    unsigned wflags = 0;
+    char err[512];
+
+    if (cmd_wants_help(argc, argv)) {
+        fputs(help, stdout);
+        return PS_EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!dashdash && strcmp(a, "--") == 0) {
+            dashdash = 1;
+        } else if (!dashdash && a[0] == '-' && a[1] != '\0') {
+            const char *flag = a;
+            if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+                quiet = 1;
+                continue;
+            }
+            if (strcmp(a, "--per-workload") == 0) {
+                wflags |= REPLAY_WRITE_PER_WORKLOAD;
+                continue;
+            }
+            if (strcmp(a, "--skip-bad-rows") == 0) {
+                lopts.skip_bad_rows = 1;
+                continue;
+            }
+            static const char *const valued[] = {
+                "--policy",           "--format", "-o",   "--output",         "--decisions",
+                "--initial-requests", "--from",   "--to", "--model-fallback", NULL};
+            int known = 0;
+            for (const char *const *v = valued; *v; v++)
+                if (strcmp(*v, a) == 0)
+                    known = 1;
+            if (!known)
+                return cmd_usage_error("replay", "unknown flag '%s'", a);
+            if (!need_value(argc, argv, i))
+                return cmd_usage_error("replay", "%s needs a value", flag);
+            const char *v = argv[++i];
+            if (strcmp(flag, "--policy") == 0) {
+                if (n_policy_args == MAX_POLICIES)
+                    return cmd_usage_error("replay", "more than %d --policy flags", MAX_POLICIES);
+                policy_args[n_policy_args++] = v;
+            } else if (strcmp(flag, "--format") == 0) {
+                if (replay_format_parse(v, &fmt))
+                    return cmd_usage_error("replay",
+                                           "--format '%s': expected table, json, csv or html", v);
+            } else if (strcmp(flag, "-o") == 0 || strcmp(flag, "--output") == 0) {
+                out_path = v;
+            } else if (strcmp(flag, "--decisions") == 0) {
+                decisions_path = v;
+            } else if (strcmp(flag, "--initial-requests") == 0) {
+                if (replay_rule_parse(v, &iopts.rule, err, sizeof(err)))
+                    return cmd_usage_error("replay", "--initial-requests %s", err);
+            } else if (strcmp(flag, "--model-fallback") == 0) {
+                if (replay_fallback_parse(v, &iopts.fallback_cpu, &iopts.fallback_mem, err,
+                                          sizeof(err)))
+                    return cmd_usage_error("replay", "--model-fallback %s", err);
+            } else if (strcmp(flag, "--from") == 0) {
+                if (parse_duration(v, &iopts.from_s))
+                    return cmd_usage_error("replay", "--from '%s': expected a duration", v);
+            } else if (strcmp(flag, "--to") == 0) {
+                if (parse_duration(v, &iopts.to_s))
+                    return cmd_usage_error("replay", "--to '%s': expected a duration", v);
+            }
+        } else if (!input) {
+            input = a;
+        } else {
+            return cmd_usage_error("replay", "more than one INPUT ('%s' and '%s')", input, a);
+        }
+    }
+    if (!input)
+        return cmd_usage_error("replay", "missing INPUT (a CSV trace or a history database)");
+    if (iopts.to_s >= 0 && iopts.to_s < iopts.from_s)
+        return cmd_usage_error("replay", "--to is before --from");
+
+    /* Policies first: a usage error should not wait for a large trace to load. */
+    struct ps_policy policies[MAX_POLICIES];
+    size_t n_pol = 0;
+    int code = PS_EXIT_OK;
+    if (n_policy_args) {
+        for (size_t i = 0; i < n_policy_args; i++) {
+            if (resolve_policy(policy_args[i], &policies[n_pol], &code))
+                return code;
+            for (size_t k = 0; k < n_pol; k++)
+                if (strcmp(policies[k].name, policies[n_pol].name) == 0)
+                    return cmd_usage_error("replay", "policy '%s' is given twice",
+                                           policies[n_pol].name);
+            if (pipeline_policy_available(&policies[n_pol], err, sizeof(err))) {
+                fprintf(stderr,
+                        "podscaler replay: policy '%s' is not available in this build: %s\n",
+                        policies[n_pol].name, err);
+                return PS_EXIT_USAGE;
+            }
+            n_pol++;
+        }
+    } else {
+        char skipped[256] = "";
+        for (const char *const *n = policy_builtin_names; *n; n++) {
+            policy_builtin(*n, &policies[n_pol]);
+            if (pipeline_policy_available(&policies[n_pol], err, sizeof(err)) == 0) {
+                n_pol++;
+            } else {
+                size_t used = strlen(skipped);
+                snprintf(skipped + used, sizeof(skipped) - used, "%s%s", used ? ", " : "", *n);
+            }
+        }
+        if (skipped[0] && !quiet)
+            fprintf(stderr, "podscaler replay: note: not available in this build: %s\n", skipped);
+    }
+
+    /* The output file is opened first, so that a wrong path fails before any work;
+     * it is removed again if the replay fails. */
+    FILE *out = stdout;
+    if (out_path) {
+        out = fopen(out_path, "w");
+        if (!out) {
+            fprintf(stderr, "podscaler replay: %s: %s\n", out_path, strerror(errno));
+            return PS_EXIT_FAILURE;
+        }
+    }
+    /* The bar appears once the whole command has run for a second, load included. */
+    const ps_time_ms started_ms = ps_clock_mono_ms();
+    struct trace *trace = NULL;
+    struct trace_error terr;
+    memset(&terr, 0, sizeof(terr));
+    int rc = trace_load_any(input, &lopts, &trace, &terr);
+    if (rc) {
+        if (terr.line > 0)
+            fprintf(stderr, "podscaler replay: %s:%ld: %s%s%s\n", terr.file[0] ? terr.file : input,
+                    terr.line, terr.field, terr.field[0] ? ": " : "", terr.message);
+        else
+            fprintf(stderr, "podscaler replay: %s: %s%s%s\n", terr.file[0] ? terr.file : input,
+                    terr.field, terr.field[0] ? ": " : "",
+                    terr.message[0] ? terr.message : ps_strerror(rc));
+        code = PS_EXIT_FAILURE;
+        goto fail_early;
+    }
+    if (lopts.bad_rows_skipped && !quiet)
+        fprintf(stderr, "podscaler replay: note: %ld bad rows skipped in %s\n",
+                lopts.bad_rows_skipped, input);
+
+    struct replay_input *rin = NULL;
+    struct replay_result *runs[MAX_POLICIES] = {0};
+    size_t n_runs = 0;
+    FILE *dec = NULL;
+    code = PS_EXIT_FAILURE;
+    rc = replay_input_new(trace, &iopts, &rin, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "podscaler replay: %s\n", err);
+        goto done;
+    }
+    if (decisions_path) {
+        dec = fopen(decisions_path, "w");
+        if (!dec) {
+            fprintf(stderr, "podscaler replay: %s: %s\n", decisions_path, strerror(errno));
+            goto done;
+        }
+    }
+    struct progress prog = {
+        .enabled = !quiet && isatty(STDERR_FILENO), .start_ms = started_ms, .dec = dec};
+    struct replay_sink sink = {
+        .ctx = &prog, .decision = dec ? decision_cb : NULL, .progress = progress_cb};
+    struct replay_run_opts ropts = {.series = fmt == REPLAY_FORMAT_HTML};
+    for (size_t i = 0; i < n_pol; i++) {
+        prog.policy = policies[i].name;
+        ps_time_ms t0 = ps_clock_mono_ms();
+        rc = replay_run(rin, &policies[i], &ropts, &sink, &runs[n_runs], err, sizeof(err));
+        if (rc) {
+            if (prog.shown)
+                fputc('\n', stderr);
+            fprintf(stderr, "podscaler replay: %s\n", err);
+            goto done;
+        }
+        runs[n_runs]->elapsed_s = (double)(ps_clock_mono_ms() - t0) / 1000.0;
+        n_runs++;
+        progress_cb(&prog, 1, 1);
+    }
+    if (prog.shown)
+        fputs("\r\033[K", stderr);
+    if (dec && fclose(dec) != 0) {
+        dec = NULL;
+        fprintf(stderr, "podscaler replay: %s: write failed\n", decisions_path);
+        goto done;
+    }
+    dec = NULL;
+    rc = replay_write(out, fmt, rin, runs, n_runs, wflags);
+    if (out != stdout && fclose(out) != 0 && !rc)
+        rc = PS_EIO;
+    out = stdout;
+    if (rc) {
+        fprintf(stderr, "podscaler replay: writing %s: %s\n", out_path ? out_path : "stdout",
+                ps_strerror(rc));
+        goto done;
+    }
+    code = PS_EXIT_OK;
+done:
+    if (dec)
+        fclose(dec);
+    for (size_t i = 0; i < n_runs; i++)
+        replay_result_free(runs[i]);
+    replay_input_free(rin);
+    trace_free(trace);
+fail_early:
+    if (out != stdout)
+        fclose(out);
+    if (code != PS_EXIT_OK && out_path)
+        remove(out_path); /* no half-written report */
+    return code;
 }

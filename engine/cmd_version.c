@@ -13,9 +13,10 @@
 #define PS_VERSION "unknown"
 #endif
 
-static const char help[] = "Usage: podscaler version\n"
-                           "\n"
-                           "Prints podscaler's version and the versions of the libraries it runs on.\n";
+static const char help[] =
+    "Usage: podscaler version\n"
+    "\n"
+    "Prints podscaler's version and the versions of the libraries it runs on.\n";
 
 int cmd_version(int argc, char **argv)
 {

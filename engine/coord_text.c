@@ -28,11 +28,22 @@ int coord_format_reason(const struct coord_ownership *o, const struct coord_para
         return snprintf(buf, cap, "bottleneck fixed by the policy: %s",
                         coord_resource_name((enum coord_resource)b));
     case COORD_R_AUTO_NO_HISTORY:
-        return snprintf(buf, cap, "Auto: no usage history yet: cpu, as the stock HPA's default");
+        return snprintf(buf, cap,
+                        "Auto: not enough usage history yet: cpu, as the stock HPA's default");
+    case COORD_R_AUTO_INELIGIBLE:
+        return snprintf(buf, cap,
+                        "Auto: %s stays: %s leads (p%.0f usage/request cpu %.3f, memory %.3f) "
+                        "but only %.0f%% of its usage is load, below the %.0f%% that adding "
+                        "replicas can relieve",
+                        coord_resource_name((enum coord_resource)b),
+                        coord_resource_name((enum coord_resource)(1 - b)), pct, pc, pm,
+                        o->load_share[1 - b] * 100, p->min_load_share * 100);
     case COORD_R_AUTO_FIRST:
         return snprintf(buf, cap,
-                        "Auto: first choice %s (p%.0f usage/request cpu %.3f, memory %.3f)",
-                        coord_resource_name((enum coord_resource)b), pct, pc, pm);
+                        "Auto: first choice %s (p%.0f usage/request cpu %.3f, memory %.3f; load "
+                        "share cpu %.0f%%, memory %.0f%%)",
+                        coord_resource_name((enum coord_resource)b), pct, pc, pm,
+                        o->load_share[COORD_CPU] * 100, o->load_share[COORD_MEMORY] * 100);
     case COORD_R_AUTO_STAYS:
         return snprintf(buf, cap,
                         "Auto: %s stays the bottleneck (p%.0f usage/request cpu %.3f, "

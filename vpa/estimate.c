@@ -49,9 +49,18 @@ int64_t vpa_apply_margin(int64_t x, double fraction)
     return x + vpa_scale_resource(x, fraction);
 }
 
+/* (1 + m/c)^e. Go's math.Pow returns x itself for y == 1, and so does C's pow (its
+ * error is below one ulp and x is representable): the upper bound's default
+ * exponent 1 needs no pow. */
+static double confidence_factor(double multiplier, double exponent, double confidence)
+{
+    double base = 1.0 + multiplier / confidence;
+    return exponent == 1.0 ? base : pow(base, exponent);
+}
+
 int64_t vpa_apply_confidence(int64_t x, double multiplier, double exponent, double confidence)
 {
-    return vpa_scale_resource(x, pow(1.0 + multiplier / confidence, exponent));
+    return vpa_scale_resource(x, confidence_factor(multiplier, exponent, confidence));
 }
 
 void vpa_pod_min_share(const struct vpa_estimator_config *c, size_t n, int64_t out[2])
@@ -80,13 +89,36 @@ void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
     memset(&out->uncapped, 0, sizeof out->uncapped);
 }
 
+/* vpa_estimate of all six (field, resource) pairs, each by the same operations:
+ * the three percentiles of a histogram come from one walk, the confidence is
+ * computed once per resource, and a confidence factor equal in bits to the one of
+ * the other resource is not recomputed. */
 void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_estimator_config *c,
                              const int64_t min_share[2], struct vpa_rec *out)
 {
     int64_t est[3][2];
-    for (int k = 0; k < 3; k++)
-        for (int r = 0; r < 2; r++)
-            est[k][r] = vpa_estimate(a, c, r, k);
+    double conf_prev = 0.0, factor_prev[3] = {0.0, 0.0, 0.0};
+    for (int r = 0; r < 2; r++) {
+        const double ps[3] = {c->target_p[r], c->lower_p[r], c->upper_p[r]};
+        double v[3];
+        vpa_hist_percentiles(r == VPA_CPU ? &a->cpu : &a->mem, ps, 3, v);
+        double conf = vpa_confidence(a, c->confidence_interval_ms[r]);
+        int same_conf = r > 0 && memcmp(&conf, &conf_prev, sizeof conf) == 0;
+        for (int k = 0; k < 3; k++) {
+            int64_t x = r == VPA_CPU ? vpa_cpu_amount_from_cores(v[k])
+                                     : vpa_memory_amount_from_bytes(v[k]);
+            x = vpa_apply_margin(x, c->margin_fraction);
+            if (k != VPA_TARGET) {
+                double m = k == VPA_UPPER ? c->upper_multiplier : c->lower_multiplier;
+                double e = k == VPA_UPPER ? c->upper_exponent : c->lower_exponent;
+                if (!same_conf)
+                    factor_prev[k] = confidence_factor(m, e, conf);
+                x = vpa_scale_resource(x, factor_prev[k]);
+            }
+            est[k][r] = x;
+        }
+        conf_prev = conf;
+    }
     vpa_recommend_from_estimates(est, a->controlled, min_share, out);
 }
 

@@ -26,6 +26,81 @@
 
 /* ---- options ------------------------------------------------------------ */
 
+static double log_base(double base, double x)
+{
+    return log(x) / log(base);
+}
+
+static double start_formula(const struct vpa_hist_opts *o, int bucket)
+{
+    if (o->kind == VPA_HIST_LINEAR)
+        return (double)bucket * o->bucket_size;
+    if (bucket == 0)
+        return 0.0;
+    return o->first_bucket_size * (pow(o->ratio, (double)bucket) - 1) / (o->ratio - 1);
+}
+
+static int has_tables(const struct vpa_hist_opts *o)
+{
+    return o->tables_of == o;
+}
+
+/* find_fast's guard band, relative: 2^-30. */
+#define GUARD 9.313225746154785e-10
+/* Bits 63..48 of a double (sign, exponent, 4 mantissa bits: 16 cells per octave)
+ * of 1.0: the first cell. */
+#define CELL_ONE (UINT64_C(0x3ff) << 4)
+
+/* The tables hold what the formulas return, computed by the same code: lookups
+ * give the very same doubles, only without a log or pow per sample and percentile. */
+static void derive_tables(struct vpa_hist_opts *o)
+{
+    o->log_ratio = o->kind == VPA_HIST_EXPONENTIAL ? log(o->ratio) : 0.0;
+    for (int b = 0; b < o->num_buckets; b++)
+        o->bucket_start[b] = start_formula(o, b);
+    if (o->kind == VPA_HIST_EXPONENTIAL) {
+        for (int b = 0; b < o->num_buckets; b++) {
+            double t = pow(o->ratio, (double)b);
+            o->bucket_lo[b] = b == 0 ? -INFINITY : t * (1 + GUARD);
+            o->bucket_hi[b] = b == 0 ? -INFINITY : t * (1 - GUARD);
+        }
+        int k = 0;
+        for (uint64_t c = 0; c < VPA_HIST_CELLS; c++) {
+            uint64_t bits = (CELL_ONE + c) << 48;
+            double edge;
+            memcpy(&edge, &bits, sizeof edge);
+            while (k < o->num_buckets - 1 && edge >= o->bucket_lo[k + 1])
+                k++;
+            o->cell_bucket[c] = (uint16_t)k;
+        }
+    }
+    o->tables_of = o;
+}
+
+/*
+ * find_bucket of exponential options without the log: bucket = trunc(log(x) /
+ * log(ratio)) with x >= 1 changes where x crosses r^k. log and the division are
+ * within a few ulps (relative 1e-15) of the exact quotient, so for x at least 2^-30
+ * (relative) away from every r^k their result is the exact one, which the tables
+ * give. The few x within the guard band, and x beyond the grid, return 0 here and
+ * take the formula itself.
+ */
+static int find_fast(const struct vpa_hist_opts *o, double x, int *bucket)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint64_t c = (bits >> 48) - CELL_ONE;
+    if (!(x >= 1.0) || c >= VPA_HIST_CELLS)
+        return 0;
+    int k = o->cell_bucket[c], last = o->num_buckets - 1;
+    while (k < last && x >= o->bucket_lo[k + 1])
+        k++;
+    if (x < o->bucket_lo[k] || (k < last && x >= o->bucket_hi[k + 1]))
+        return 0;
+    *bucket = k;
+    return 1;
+}
+
 int vpa_hist_opts_linear(struct vpa_hist_opts *o, double max_value, double bucket_size,
                          double epsilon, const struct vpa_allocator *alloc)
 {
@@ -40,12 +115,8 @@ int vpa_hist_opts_linear(struct vpa_hist_opts *o, double max_value, double bucke
     o->bucket_size = bucket_size;
     o->epsilon = epsilon;
     o->alloc = alloc;
+    derive_tables(o);
     return 0;
-}
-
-static double log_base(double base, double x)
-{
-    return log(x) / log(base);
 }
 
 int vpa_hist_opts_exponential(struct vpa_hist_opts *o, double max_value, double first_bucket_size,
@@ -63,6 +134,7 @@ int vpa_hist_opts_exponential(struct vpa_hist_opts *o, double max_value, double 
     o->ratio = ratio;
     o->epsilon = epsilon;
     o->alloc = alloc;
+    derive_tables(o);
     return 0;
 }
 
@@ -94,18 +166,20 @@ int vpa_hist_opts_find_bucket(const struct vpa_hist_opts *o, double value)
         return clamp_bucket(trunc(value / o->bucket_size), o->num_buckets);
     if (value < o->first_bucket_size)
         return 0;
-    return clamp_bucket(
-        trunc(log_base(o->ratio, value * (o->ratio - 1) / o->first_bucket_size + 1)),
-        o->num_buckets);
+    double x = value * (o->ratio - 1) / o->first_bucket_size + 1;
+    int b;
+    if (has_tables(o) && find_fast(o, x, &b))
+        return b;
+    /* log_ratio is log(ratio): the quotient is log_base's. */
+    double l = has_tables(o) ? log(x) / o->log_ratio : log_base(o->ratio, x);
+    return clamp_bucket(trunc(l), o->num_buckets);
 }
 
 double vpa_hist_opts_bucket_start(const struct vpa_hist_opts *o, int bucket)
 {
-    if (o->kind == VPA_HIST_LINEAR)
-        return (double)bucket * o->bucket_size;
-    if (bucket == 0)
-        return 0.0;
-    return o->first_bucket_size * (pow(o->ratio, (double)bucket) - 1) / (o->ratio - 1);
+    if (has_tables(o) && bucket >= 0 && bucket < o->num_buckets)
+        return o->bucket_start[bucket];
+    return start_formula(o, bucket);
 }
 
 /* ---- the sparse store -------------------------------------------------- */
@@ -487,30 +561,63 @@ int vpa_hist_is_empty(const struct vpa_hist *h)
     return vpa_hist_bucket_weight(h, h->min) < h->opts->epsilon;
 }
 
-double vpa_hist_percentile(const struct vpa_hist *h, double p)
+/* Up to PCT_CHUNK percentiles per walk. */
+#define PCT_CHUNK 4
+
+/* Each percentile is decided exactly as by its own walk: the running sums are the
+ * same sequence of additions whatever the thresholds, and each threshold takes the
+ * first bucket whose sum reaches it (no assumption that the sums grow). */
+static void percentiles_chunk(const struct vpa_hist *h, const double *p, int n, double *out)
 {
-    if (vpa_hist_is_empty(h))
-        return 0.0;
-    double partial = 0.0, threshold = p * h->total;
-    int bucket = h->max;
-    const uint16_t *ix = idx_of(h);
     int found;
     unsigned pos = find_pos(h, h->min, &found);
-    if (!found && h->min < h->max && partial >= threshold) {
-        /* The dense walk tests the (zero) min bucket first. */
-        bucket = h->min;
-    } else {
-        for (; pos < h->n && ix[pos] < h->max; pos++) {
-            partial += h->w[pos];
-            if (partial >= threshold) {
-                bucket = ix[pos];
-                break;
+    /* vpa_hist_is_empty, without searching for min twice. */
+    if ((found ? h->w[pos] : 0.0) < h->opts->epsilon) {
+        for (int i = 0; i < n; i++)
+            out[i] = 0.0;
+        return;
+    }
+    double partial = 0.0, threshold[PCT_CHUNK];
+    int bucket[PCT_CHUNK], done[PCT_CHUNK], left = n;
+    for (int i = 0; i < n; i++) {
+        threshold[i] = p[i] * h->total;
+        bucket[i] = h->max;
+        done[i] = 0;
+        if (!found && h->min < h->max && partial >= threshold[i]) {
+            /* The dense walk tests the (zero) min bucket first. */
+            bucket[i] = h->min;
+            done[i] = 1;
+            left--;
+        }
+    }
+    const uint16_t *ix = idx_of(h);
+    for (; left > 0 && pos < h->n && ix[pos] < h->max; pos++) {
+        partial += h->w[pos];
+        for (int i = 0; i < n; i++) {
+            if (!done[i] && partial >= threshold[i]) {
+                bucket[i] = ix[pos];
+                done[i] = 1;
+                left--;
             }
         }
     }
-    if (bucket < h->opts->num_buckets - 1)
-        return vpa_hist_opts_bucket_start(h->opts, bucket + 1);
-    return vpa_hist_opts_bucket_start(h->opts, bucket);
+    for (int i = 0; i < n; i++) {
+        int b = bucket[i] < h->opts->num_buckets - 1 ? bucket[i] + 1 : bucket[i];
+        out[i] = vpa_hist_opts_bucket_start(h->opts, b);
+    }
+}
+
+void vpa_hist_percentiles(const struct vpa_hist *h, const double *p, int n, double *out)
+{
+    for (int i = 0; i < n; i += PCT_CHUNK)
+        percentiles_chunk(h, p + i, n - i < PCT_CHUNK ? n - i : PCT_CHUNK, out + i);
+}
+
+double vpa_hist_percentile(const struct vpa_hist *h, double p)
+{
+    double r;
+    percentiles_chunk(h, &p, 1, &r);
+    return r;
 }
 
 int vpa_hist_equals(const struct vpa_hist *a, const struct vpa_hist *b)

@@ -11,6 +11,12 @@
  * first-difference estimate of the fixed part is trusted over the idle floor:
  * fewer pairs are dominated by whatever the load did at those moments. */
 #define GSM_MIN_PAIRS 8
+/* Auto's first choice waits for this many filled pressure slots (a quarter of
+ * the window): one sample is no history. */
+#define AUTO_MIN_SLOTS (COORD_SLOTS / 4)
+/* Weight of a new step in the moving mean per-pod usage: about a day of 5-minute
+ * steps, or six hours of 15-second ones, dominate it. */
+#define GSM_MEAN_ALPHA 0.01
 
 const char *coord_strerror(int code)
 {
@@ -69,6 +75,10 @@ void coord_params_default(struct coord_params *p)
     /* Six times the HPA's default downscale stabilization (300 s): an owner
      * change restarts the vertical history's meaning, so it must be rare. */
     p->switch_sustain_ms = INT64_C(30) * 60 * 1000;
+    /* Horizontal scaling relieves only the shared part of usage: a resource that
+     * is less than 30% load (memory of most services) would have the HPA add
+     * replicas that relieve nothing. */
+    p->min_load_share = 0.3;
     p->max_vertical_changes_per_day = 4;
     /* HPA default scale-down stabilization window, autoscaling/v2
      * behavior.scaleDown.stabilizationWindowSeconds = 300. */
@@ -82,6 +92,8 @@ int coord_params_validate(const struct coord_params *p)
     if (p->window_ms < COORD_SLOTS || p->switch_sustain_ms < 0 || p->disruption_window_ms < 0)
         return COORD_EPARAMS;
     if (!(p->switch_margin >= 0.0 && p->switch_margin < 100.0))
+        return COORD_EPARAMS;
+    if (!(p->min_load_share >= 0.0 && p->min_load_share <= 1.0))
         return COORD_EPARAMS;
     if (p->max_vertical_changes_per_day < 0 ||
         p->max_vertical_changes_per_day >= COORD_CHANGES_RING)
@@ -103,6 +115,7 @@ void coord_state_init(struct coord_state *st)
     for (int r = 0; r < COORD_NRES; r++) {
         st->gsm[r].prev_total = NAN;
         st->gsm[r].floor_per_pod = NAN;
+        st->gsm[r].mean_per_pod = NAN;
     }
 }
 
@@ -157,12 +170,26 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
         s->pressure[COORD_MEMORY] = -1.0f;
     }
 
-    double total[COORD_NRES] = {0, 0};
-    for (size_t i = 0; i < n_pods; i++) {
-        for (int r = 0; r < COORD_NRES; r++) {
-            total[r] += pods[i].usage[r];
+    int replicas = (int)n_pods;
+    if (st->ref_replicas == 0 && n_pods > 0)
+        st->ref_replicas = replicas;
+    for (int r = 0; r < COORD_NRES; r++) {
+        if (st->ref_request[r] > 0)
+            continue;
+        for (size_t i = 0; i < n_pods; i++)
             if (pods[i].request[r] > 0) {
-                float ratio = (float)(pods[i].usage[r] / pods[i].request[r]);
+                st->ref_request[r] = pods[i].request[r];
+                break;
+            }
+    }
+    double total[COORD_NRES] = {0, 0};
+    for (int r = 0; r < COORD_NRES; r++) {
+        double fixed = coord_gsm_fixed(&st->gsm[r]);
+        for (size_t i = 0; i < n_pods; i++) {
+            total[r] += pods[i].usage[r];
+            if (pods[i].request[r] > 0 && st->ref_request[r] > 0) {
+                double u = coord_gsm_rescale(fixed, pods[i].usage[r], replicas, st->ref_replicas);
+                float ratio = (float)(u / st->ref_request[r]);
                 if (ratio > s->pressure[r])
                     s->pressure[r] = ratio;
             }
@@ -171,7 +198,6 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
     if (n_pods == 0)
         return 0;
 
-    int replicas = (int)n_pods;
     for (int r = 0; r < COORD_NRES; r++) {
         struct coord_gsm *g = &st->gsm[r];
         if (total[r] <= 0)
@@ -179,6 +205,9 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
         double per_pod = total[r] / replicas;
         if (isnan(g->floor_per_pod) || per_pod < g->floor_per_pod)
             g->floor_per_pod = per_pod;
+        g->mean_per_pod = isnan(g->mean_per_pod)
+                              ? per_pod
+                              : g->mean_per_pod + GSM_MEAN_ALPHA * (per_pod - g->mean_per_pod);
         if (!isnan(g->prev_total) && g->prev_replicas > 0 && g->prev_replicas != replicas) {
             /* First differences cancel the slowly moving load: across a replica
              * change at steady load, total usage moves by a per added pod. */
@@ -243,7 +272,21 @@ static void own(struct coord_ownership *o, int h_res)
         o->owner[r] = r == h_res ? COORD_OWNER_HORIZONTAL : COORD_OWNER_VERTICAL;
 }
 
-/* Auto: the challenger must lead by the margin for switch_sustain_ms in a row. */
+static int slots_in_window(const struct coord_state *st, const struct coord_params *p,
+                           int64_t now_ms)
+{
+    int n = 0;
+    for (int i = 0; i < COORD_SLOTS; i++) {
+        const struct coord_slot *s = &st->slots[i];
+        if (s->start_ms != INT64_MIN && s->start_ms + slot_width(p) > now_ms - p->window_ms &&
+            s->start_ms <= now_ms)
+            n++;
+    }
+    return n;
+}
+
+/* Auto: the challenger must lead by the margin for switch_sustain_ms in a row,
+ * and be a resource that adding replicas relieves. */
 static void auto_bottleneck(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
                             struct coord_ownership *out)
 {
@@ -251,25 +294,43 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
     double pm = coord_pressure(st, p, now_ms, COORD_MEMORY);
     out->pressure[COORD_CPU] = pc;
     out->pressure[COORD_MEMORY] = pm;
+    bool eligible[COORD_NRES];
+    for (int r = 0; r < COORD_NRES; r++) {
+        out->load_share[r] = coord_gsm_load_share(&st->gsm[r]);
+        eligible[r] = out->load_share[r] >= p->min_load_share;
+    }
     if (st->bottleneck < 0) {
-        if (isnan(pc) && isnan(pm)) {
-            /* No history: CPU, as the stock HPA's default metric. */
+        if ((isnan(pc) && isnan(pm)) || slots_in_window(st, p, now_ms) < AUTO_MIN_SLOTS) {
+            /* Not enough history: CPU, as the stock HPA's default metric. */
             own(out, COORD_CPU);
             out->reason = COORD_R_AUTO_NO_HISTORY;
             return;
         }
-        int pick = (!isnan(pm) && (isnan(pc) || pm > pc)) ? COORD_MEMORY : COORD_CPU;
+        /* CPU unless memory leads by the switching margin and is load-driven:
+         * the same bar a later switch to memory must clear. */
+        int pick = (!isnan(pm) && eligible[COORD_MEMORY] &&
+                    (isnan(pc) || pm > pc * (1.0 + p->switch_margin)))
+                       ? COORD_MEMORY
+                       : COORD_CPU;
         st->bottleneck = (int8_t)pick;
         st->last_switch_ms = now_ms;
         st->lead_since_ms = INT64_MIN;
         own(out, pick);
-        out->changed = true;
+        /* Before the first choice cpu was reported as the owner: only a first
+         * choice of memory changes anything. */
+        out->changed = pick != COORD_CPU;
         out->reason = COORD_R_AUTO_FIRST;
         return;
     }
     int cur = st->bottleneck, other = 1 - cur;
     double pcur = cur == COORD_CPU ? pc : pm, poth = cur == COORD_CPU ? pm : pc;
     bool leads = !isnan(poth) && (isnan(pcur) || poth > pcur * (1.0 + p->switch_margin));
+    if (leads && !eligible[other]) {
+        st->lead_since_ms = INT64_MIN;
+        own(out, cur);
+        out->reason = COORD_R_AUTO_INELIGIBLE;
+        return;
+    }
     if (!leads) {
         st->lead_since_ms = INT64_MIN;
         own(out, cur);
@@ -425,6 +486,14 @@ double coord_gsm_fixed(const struct coord_gsm *g)
             fixed = est;
     }
     return fixed;
+}
+
+double coord_gsm_load_share(const struct coord_gsm *g)
+{
+    if (isnan(g->mean_per_pod) || !(g->mean_per_pod > 0))
+        return 0.0;
+    double share = 1.0 - coord_gsm_fixed(g) / g->mean_per_pod;
+    return share < 0 ? 0 : share > 1 ? 1 : share;
 }
 
 double coord_gsm_rescale(double fixed, double usage, int r_sample, int r_target)

@@ -40,10 +40,11 @@ enum coord_bottleneck { COORD_BN_AUTO = 0, COORD_BN_CPU, COORD_BN_MEMORY, COORD_
 /* The coordination fields of a policy, with the defaults of coord_params_default(). */
 struct coord_params {
     enum coord_bottleneck bottleneck;
-    double pressure_percentile;       /* of pod-sample usage/request over the window: 0.95 */
-    int64_t window_ms;                /* pressure window: 2 h */
-    double switch_margin;             /* challenger must lead by this fraction: 0.20 */
-    int64_t switch_sustain_ms;        /* ... continuously for this long: 30 min */
+    double pressure_percentile; /* of pod-sample usage/request over the window: 0.95 */
+    int64_t window_ms;          /* pressure window: 2 h */
+    double switch_margin;       /* challenger must lead by this fraction: 0.20 */
+    int64_t switch_sustain_ms;  /* ... continuously for this long: 30 min */
+    double min_load_share;      /* a bottleneck's usage must be at least this much load: 0.3 */
     int max_vertical_changes_per_day; /* cap per workload, rolling 24 h: 4 */
     int64_t disruption_window_ms;     /* no restarting vertical change this long after a
                                        * scale event: the HPA's longest stabilization
@@ -78,7 +79,12 @@ struct coord_gsm {
     int32_t prev_replicas;
     int32_t pairs;        /* consecutive-step pairs in which the replica count changed */
     double floor_per_pod; /* lowest per-pod mean usage seen: the idle floor, NAN before any */
+    double mean_per_pod;  /* moving average of the per-pod mean usage, NAN before any */
 };
+
+/* The load share of a resource: 1 - fixed / mean per-pod usage, in [0, 1]; 0
+ * without data. Horizontal scaling relieves only this part. */
+double coord_gsm_load_share(const struct coord_gsm *g);
 
 struct coord_state {
     int8_t bottleneck;      /* enum coord_resource chosen by Auto, -1 before any */
@@ -90,12 +96,20 @@ struct coord_state {
     uint32_t n_changes;
     int64_t last_scale_event_ms; /* INT64_MIN before any */
     struct coord_gsm gsm[COORD_NRES];
+    /* The reference pressure is measured against: the pod requests and replica
+     * count when the workload was first seen. The scalers change requests and
+     * replicas; measuring against what they set would let each one's action
+     * move the comparison that decides who owns what. */
+    double ref_request[COORD_NRES]; /* 0 until seen */
+    int32_t ref_replicas;           /* 0 until seen */
 };
 void coord_state_init(struct coord_state *st);
 
 /*
  * Records one step's pod samples: usage and request per pod per resource
  * (requests <= 0 are skipped: pressure is undefined without a request).
+ * Pressure is usage re-expressed at the reference replica count (the
+ * group-size model) over the reference request (see struct coord_state).
  * Feeds both the Auto bottleneck's pressure window and the group-size model.
  * PS_EINVAL/PS_ENAN/PS_ENEGATIVE on bad values, the state untouched;
  * PS_ETIME when now_ms is before the newest slot.
@@ -119,10 +133,11 @@ enum coord_reason {
     COORD_R_RULE1_RESOURCES,   /* explicit cpu/memory metrics */
     COORD_R_RULE2_LOAD,        /* Pods/Object/External metrics only */
     COORD_R_FIXED,             /* bottleneck fixed by the policy */
-    COORD_R_AUTO_NO_HISTORY,   /* Auto, nothing observed yet: cpu */
+    COORD_R_AUTO_NO_HISTORY,   /* Auto, not enough history yet: cpu */
     COORD_R_AUTO_FIRST,        /* Auto's first choice from history */
     COORD_R_AUTO_STAYS,        /* Auto: the owner keeps it */
     COORD_R_AUTO_CHALLENGED,   /* Auto: the other leads, not yet for long enough */
+    COORD_R_AUTO_INELIGIBLE,   /* Auto: the other leads, but is mostly fixed per pod */
     COORD_R_AUTO_SWITCH,       /* Auto: switched */
 };
 
@@ -133,9 +148,10 @@ struct coord_ownership {
     int bottleneck; /* enum coord_resource owned horizontally, -1 when none */
     bool changed;
     enum coord_reason reason;
-    int previous;                /* COORD_R_AUTO_SWITCH: the previous bottleneck */
-    double pressure[COORD_NRES]; /* Auto: the pressures compared (NAN without data) */
-    int64_t lead_ms;             /* COORD_R_AUTO_CHALLENGED: how long the challenger has led */
+    int previous;                  /* COORD_R_AUTO_SWITCH: the previous bottleneck */
+    double pressure[COORD_NRES];   /* Auto: the pressures compared (NAN without data) */
+    int64_t lead_ms;               /* COORD_R_AUTO_CHALLENGED: how long the challenger has led */
+    double load_share[COORD_NRES]; /* Auto: each resource's load share */
 };
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
                            const struct coord_horizontal *h, int64_t now_ms,

@@ -60,6 +60,9 @@ const char *vpa_strerror(int code);
 
 /* The largest bucket count a histogram may have here (upstream uses 176). */
 #define VPA_HIST_MAX_BUCKETS 512
+/* Grid cells of the bucket search of exponential options: 16 per octave, 64
+ * octaves (the defaults use 13). */
+#define VPA_HIST_CELLS 1024
 
 /* ---- resources ---------------------------------------------------------- */
 
@@ -119,6 +122,22 @@ struct vpa_hist_opts {
     double first_bucket_size; /* exponential */
     double ratio;             /* exponential */
     const struct vpa_allocator *alloc;
+    /* Derived by vpa_hist_opts_linear/_exponential so that the sample and
+     * percentile paths look values up instead of calling log and pow: log(ratio),
+     * and the start of every bucket, each computed once with the very expression
+     * vpa_hist_opts_find_bucket and vpa_hist_opts_bucket_start evaluate (the same
+     * doubles). Valid while tables_of points at this struct: a copy, or a struct
+     * filled by hand, evaluates the formulas on each call instead. Change the
+     * fields above only through the constructors. */
+    const struct vpa_hist_opts *tables_of;
+    double log_ratio;
+    double bucket_start[VPA_HIST_MAX_BUCKETS];
+    /* Exponential: find_bucket's bucket boundaries r^k widened by a guard band
+     * (lo[k] above, hi[k] below), and per grid cell of the log's argument (16 per
+     * octave from 1) the bucket its lower edge is in. Arguments that fall in a
+     * guard band or outside the grid take the formula (hist.c, find_fast). */
+    double bucket_lo[VPA_HIST_MAX_BUCKETS], bucket_hi[VPA_HIST_MAX_BUCKETS];
+    uint16_t cell_bucket[VPA_HIST_CELLS];
 };
 
 /* PS_EINVAL on a non-positive max/size/epsilon or ratio <= 1; PS_ERANGE when the
@@ -169,6 +188,9 @@ int vpa_hist_subtract(struct vpa_hist *h, double value, double weight, int64_t t
  * VPA_EOPTIONS when options, kind or half-life differ. */
 int vpa_hist_merge(struct vpa_hist *h, struct vpa_hist *other);
 double vpa_hist_percentile(const struct vpa_hist *h, double p);
+/* vpa_hist_percentile of each p[i] into out[i], i < n, in one walk of the buckets:
+ * the same results as n separate calls. */
+void vpa_hist_percentiles(const struct vpa_hist *h, const double *p, int n, double *out);
 int vpa_hist_is_empty(const struct vpa_hist *h);
 int vpa_hist_equals(const struct vpa_hist *a, const struct vpa_hist *b);
 /* Weight of one bucket (0 when not stored). */

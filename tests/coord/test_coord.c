@@ -107,7 +107,8 @@ static void test_auto_hysteresis(void **unused)
     }
     assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
     assert_int_equal(o.bottleneck, COORD_CPU);
-    assert_true(o.changed);
+    assert_false(o.changed); /* cpu confirmed: nothing changes */
+    assert_int_equal(o.reason, COORD_R_AUTO_FIRST);
 
     /* Memory leads by more than the margin, but only for 10 minutes: no switch. */
     for (int i = 0; i < 10; i++, t += MIN_MS) {
@@ -321,6 +322,7 @@ static void test_property_hysteresis(void **unused)
         p.switch_sustain_ms = rnd_int(0, 90) * MIN_MS;
         p.switch_margin = rnd01() * 0.6;
         p.window_ms = rnd_int(1, 180) * MIN_MS;
+        p.min_load_share = (rnd() & 1) ? 0.0 : rnd01() * 0.8;
         coord_state_init(&st);
         struct coord_horizontal h = {.enabled = true, .vertical = true};
         int64_t t = 0, last_switch = INT64_MIN;
@@ -342,6 +344,8 @@ static void test_property_hysteresis(void **unused)
             if (o.changed && o.reason == COORD_R_AUTO_SWITCH) {
                 if (last_switch != INT64_MIN)
                     assert_true(t - last_switch >= p.switch_sustain_ms);
+                /* Never onto a resource that adding replicas would not relieve. */
+                assert_true(o.load_share[o.bottleneck] >= p.min_load_share);
                 last_switch = t;
                 switches++;
             }
@@ -354,8 +358,10 @@ static void test_property_hysteresis(void **unused)
         trials_switching += switches > 0;
     }
     /* The histories must make Auto switch often, or the property proves nothing. */
-    assert_true(trials_switching > 500);
-    assert_true(total_switches > 2000);
+    print_message("hysteresis property: %d switches in %d of 2000 histories\n", total_switches,
+                  trials_switching);
+    assert_true(trials_switching > 300);
+    assert_true(total_switches > 1000);
 }
 
 /* Property: projected replicas always lie in [min, max]. */

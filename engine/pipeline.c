@@ -1,0 +1,1056 @@
+/*
+ * pipeline.c - the per-workload decision step (include/podscaler/pipeline.h).
+ *
+ * The horizontal part is the HPA core's reconcile pass (hpa/), run every HPA
+ * sync period; the vertical part is the VPA recommender (vpa/) fed every
+ * observation, and its updater run every updater interval. A policy whose part
+ * needs something not built in is refused up front, by name, so that no
+ * front-end ever shows figures for a policy that did not run.
+ *
+ * The observed pods of a workload share one pod template: they have the same
+ * requests and limits, so the updater's verdict on one is its verdict on all.
+ *
+ * POLICY_MODE_COORDINATED runs both parts through the coordinator
+ * (engine/coord, docs/coordination.md): at each step it records the pods'
+ * pressure, decides which resource the horizontal part owns (the HPA's metric
+ * follows it), feeds the vertical part samples re-expressed at the replica
+ * count the horizontal policy runs (the group-size-aware model), limits the
+ * vertical part's controlled resources to the ones it owns, filters and checks
+ * its proposal against the non-conflict invariant, and holds changes that
+ * would disrupt the workload (rule 5, the daily cap).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podscaler/coord.h"
+#include "podscaler/hpa.h"
+#include "podscaler/pipeline.h"
+#include "podscaler/vpa.h"
+#include "podscaler/vpa_update.h"
+
+/* kube-controller-manager --horizontal-pod-autoscaler-sync-period, 15 s. */
+#define HPA_SYNC_PERIOD_MS (15 * 1000)
+/* VPA recommender --recommender-interval and updater --updater-interval, 1 min. */
+#define VPA_RECOMMENDER_INTERVAL_MS (60 * 1000)
+#define VPA_UPDATER_INTERVAL_MS     (60 * 1000)
+/* VPA --cpu-histogram-decay-half-life and --memory-histogram-decay-half-life, 24 h. */
+#define VPA_HALF_LIFE_MS (24 * 3600 * 1000LL)
+/* VPA --round-cpu-millicores 1 and --round-memory-bytes 1: no extra rounding. */
+#define VPA_ROUND_CPU_MILLI 1
+#define VPA_ROUND_MEM_BYTES 1
+/* A pod that has run this long is past the HPA's CPU initialization period and
+ * the VPA's in-bounds lifetime threshold alike: pods that replay did not create
+ * are taken as old. */
+#define OLD_POD_MS (7 * 24 * 3600 * 1000LL)
+
+struct hpa_part {
+    struct hpa_config cfg;
+    struct hpa_spec spec;
+    struct hpa_metric_spec metrics[POLICY_MAX_METRICS];
+    struct hpa_policy up_pol[POLICY_MAX_RULES], down_pol[POLICY_MAX_RULES];
+    struct hpa_state st;
+    int64_t last_ms;
+    int ran;
+    /* per pod, grown with the replica count */
+    size_t cap;
+    struct hpa_pod *pods;
+    struct hpa_container *conts;
+    struct hpa_pod_sample *samples; /* cap * n_metrics */
+    struct hpa_decision d;          /* kept here: it is a few KiB */
+};
+
+struct vpa_part {
+    struct vpa_allocator alloc;
+    struct vpa_hist_opts cpu_opts, mem_opts;
+    struct vpa_agg_config agg_cfg, agg_cfg_c[PIPELINE_MAX_CONTAINERS];
+    struct vpa_estimator_config est;
+    struct vpa_updater_config upd;
+    struct vpa_aggregate agg[PIPELINE_MAX_CONTAINERS];
+    struct vpa_container_policy cpol[POLICY_MAX_CONTAINERS];
+    struct vpa_resource_policy rpol;
+    int mode; /* enum vpa_update_mode */
+    int64_t last_rec_ms, last_upd_ms;
+    int have_rec;
+    struct vpa_rec recs[PIPELINE_MAX_CONTAINERS];
+    struct vpa_recommendation rec;
+    /* per pod slot and container: the container states, and when each started */
+    size_t cap;
+    struct vpa_container *cs;
+    int64_t *started_ms;
+    struct vpa_evict_pod *eps; /* cap zeroed entries: running, not pending pods */
+    int64_t pods_started_ms;   /* when the template's pods were last (re)created */
+    /* per container, this observation: an OOM kill, and when the killed one had started */
+    uint8_t oom_now[PIPELINE_MAX_CONTAINERS];
+    int64_t oom_started_ms[PIPELINE_MAX_CONTAINERS];
+    int started;
+    int pending_evict; /* the updater evicted: pod states reset once the change stands */
+    /* Coordinated: the container policies' own controlled resources, before the
+     * coordinator narrows them to what the vertical part owns. */
+    uint8_t controlled_orig[POLICY_MAX_CONTAINERS];
+    unsigned owned_mask; /* VPA_RES_CPU | VPA_RES_MEM the vertical part owns */
+};
+
+/* The coordinator's part of a coordinated policy's state. */
+struct coord_part {
+    struct coord_params params;
+    struct coord_horizontal h;
+    struct coord_state st;
+    struct coord_ownership own;
+    int have_own;
+    int target_utilization; /* the HPA's utilization target for the owned resource */
+    size_t cap;
+    struct coord_pod_sample *pods;
+    double *cpu, *mem; /* usage re-expressed for the vertical part */
+};
+
+struct pipeline_state {
+    struct ps_policy policy;
+    uint32_t n_containers;
+    char names[PIPELINE_MAX_CONTAINERS][64];
+    const char *name_ptrs[PIPELINE_MAX_CONTAINERS];
+    struct hpa_part *h;
+    struct vpa_part *v;
+    struct coord_part *co; /* POLICY_MODE_COORDINATED only */
+};
+
+int pipeline_policy_available(const struct ps_policy *p, char *why, size_t whylen)
+{
+    const char *missing = NULL;
+    for (unsigned i = 0; p->horizontal.enabled && i < p->horizontal.n_metrics; i++) {
+        uint8_t t = p->horizontal.metrics[i].type;
+        if (t != POLICY_METRIC_RESOURCE && t != POLICY_METRIC_CONTAINER_RESOURCE)
+            missing = "Pods, Object and External metrics need data that usage "
+                      "observations do not hold";
+        else if (p->horizontal.metrics[i].target == POLICY_TARGET_VALUE)
+            missing = "a Resource metric cannot have a Value target";
+    }
+    if (!missing && p->mode == POLICY_MODE_COORDINATED && p->horizontal.enabled &&
+        p->horizontal.n_metrics == 0 && p->bottleneck == POLICY_BOTTLENECK_METRICS)
+        missing = "bottleneck 'metrics' needs Pods, Object or External metrics, which usage "
+                  "observations do not hold";
+    if (!missing)
+        return 0;
+    if (why && whylen)
+        snprintf(why, whylen, "%s", missing);
+    return PIPELINE_EUNAVAILABLE;
+}
+
+/* A usage or request as a whole int64, saturating: traces are input, and an
+ * absurd value must not overflow into undefined behaviour. */
+static int64_t whole(double v)
+{
+    if (!(v > 0))
+        return 0;
+    if (v >= 9.2e18)
+        return INT64_MAX;
+    return (int64_t)llround(v);
+}
+
+/* Milli-units of a whole amount, saturating (memory in the HPA's milli-bytes). */
+static int64_t to_milli(int64_t v)
+{
+    if (v > INT64_MAX / 1000)
+        return INT64_MAX;
+    if (v < 0)
+        return 0;
+    return v * 1000;
+}
+
+/* ---- horizontal ---- */
+
+static void rules_from_policy(const struct policy_scaling_rules *r, struct hpa_policy *pol,
+                              struct hpa_rules *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->has_window = r->has_window;
+    out->window_s = r->stabilization_window_s;
+    out->has_select = r->has_select;
+    out->select = r->select == POLICY_SELECT_MIN        ? HPA_SELECT_MIN
+                  : r->select == POLICY_SELECT_DISABLED ? HPA_SELECT_DISABLED
+                                                        : HPA_SELECT_MAX;
+    out->has_policies = r->has_policies;
+    for (unsigned i = 0; i < r->n_policies; i++) {
+        pol[i].type =
+            r->policies[i].type == POLICY_RULE_PERCENT ? HPA_POLICY_PERCENT : HPA_POLICY_PODS;
+        pol[i].value = r->policies[i].value;
+        pol[i].period_s = r->policies[i].period_s;
+    }
+    out->policies = pol;
+    out->n_policies = r->n_policies;
+}
+
+static int hpa_part_new(const struct ps_policy *p, struct hpa_part **out)
+{
+    struct hpa_part *h = calloc(1, sizeof(*h));
+    if (!h)
+        return PS_ENOMEM;
+    hpa_config_default(&h->cfg);
+    hpa_state_init(&h->st);
+    const struct policy_horizontal *ph = &p->horizontal;
+    h->spec.has_min_replicas = 1;
+    h->spec.min_replicas = ph->min_replicas;
+    h->spec.max_replicas = ph->max_replicas;
+    if (ph->n_metrics == 0) {
+        hpa_metric_spec_default(&h->metrics[0]);
+        h->spec.n_metrics = 1;
+    } else {
+        for (unsigned i = 0; i < ph->n_metrics; i++) {
+            const struct policy_metric *m = &ph->metrics[i];
+            struct hpa_metric_spec *s = &h->metrics[i];
+            s->type = m->type == POLICY_METRIC_CONTAINER_RESOURCE ? HPA_METRIC_CONTAINER_RESOURCE
+                                                                  : HPA_METRIC_RESOURCE;
+            s->resource = m->resource == POLICY_RES_MEMORY ? HPA_RES_MEMORY : HPA_RES_CPU;
+            s->container = m->type == POLICY_METRIC_CONTAINER_RESOURCE ? m->container : NULL;
+            if (m->target == POLICY_TARGET_UTILIZATION) {
+                s->target.type = HPA_TARGET_UTILIZATION;
+                s->target.has_average_utilization = 1;
+                s->target.average_utilization = m->average_utilization;
+            } else {
+                s->target.type = HPA_TARGET_AVERAGE_VALUE;
+                s->target.has_average_value = 1;
+                s->target.average_value_milli = m->target_milli;
+            }
+        }
+        h->spec.n_metrics = ph->n_metrics;
+    }
+    h->spec.metrics = h->metrics;
+    h->spec.has_behavior = ph->has_behavior;
+    if (ph->has_behavior) {
+        h->spec.behavior.has_up = 1;
+        h->spec.behavior.has_down = 1;
+        rules_from_policy(&ph->scale_up, h->up_pol, &h->spec.behavior.up);
+        rules_from_policy(&ph->scale_down, h->down_pol, &h->spec.behavior.down);
+    }
+    *out = h;
+    return 0;
+}
+
+static void hpa_part_free(struct hpa_part *h)
+{
+    if (!h)
+        return;
+    free(h->pods);
+    free(h->conts);
+    free(h->samples);
+    free(h);
+}
+
+static int hpa_reserve(struct hpa_part *h, size_t pods, uint32_t n_c)
+{
+    if (pods <= h->cap)
+        return 0;
+    size_t cap = h->cap ? h->cap : 8;
+    while (cap < pods)
+        cap *= 2;
+    struct hpa_pod *np = realloc(h->pods, cap * sizeof(*np));
+    if (!np)
+        return PS_ENOMEM;
+    h->pods = np;
+    struct hpa_container *nc = realloc(h->conts, cap * n_c * sizeof(*nc));
+    if (!nc)
+        return PS_ENOMEM;
+    h->conts = nc;
+    struct hpa_pod_sample *ns = realloc(h->samples, cap * h->spec.n_metrics * sizeof(*ns));
+    if (!ns)
+        return PS_ENOMEM;
+    h->samples = ns;
+    h->cap = cap;
+    return 0;
+}
+
+static int horizontal_step(struct pipeline_state *s, const struct pipeline_obs *obs,
+                           struct pipeline_decision *out)
+{
+    struct hpa_part *h = s->h;
+    if (h->ran && obs->now_ms - h->last_ms < HPA_SYNC_PERIOD_MS)
+        return 0;
+    h->ran = 1;
+    h->last_ms = obs->now_ms;
+    const uint32_t C = obs->n_containers;
+    const size_t m = (size_t)obs->replicas;
+    int rc = hpa_reserve(h, m ? m : 1, C);
+    if (rc)
+        return rc;
+    for (uint32_t c = 0; c < C; c++) {
+        struct hpa_container *hc = &h->conts[c];
+        memset(hc, 0, sizeof(*hc));
+        hc->name = s->name_ptrs[c];
+        hc->request_mask = (1u << HPA_RES_CPU) | (1u << HPA_RES_MEMORY);
+        hc->request_milli[HPA_RES_CPU] = obs->cpu_request_milli[c];
+        hc->request_milli[HPA_RES_MEMORY] = to_milli(obs->mem_request_bytes[c]);
+    }
+    for (size_t j = 0; j < m; j++) {
+        struct hpa_pod *pod = &h->pods[j];
+        memset(pod, 0, sizeof(*pod));
+        pod->name = "pod";
+        pod->phase = HPA_PHASE_RUNNING;
+        pod->ready = HPA_CS_TRUE;
+        pod->ready_transition_ms = obs->now_ms - OLD_POD_MS;
+        pod->has_start_time = 1;
+        pod->start_time_ms = obs->now_ms - OLD_POD_MS;
+        pod->containers = h->conts; /* one template */
+        pod->n_containers = C;
+    }
+    struct hpa_metric_input mi[POLICY_MAX_METRICS];
+    for (size_t i = 0; i < h->spec.n_metrics; i++) {
+        const struct hpa_metric_spec *ms = &h->metrics[i];
+        struct hpa_pod_sample *smp = h->samples + i * h->cap;
+        const double *col = ms->resource == HPA_RES_MEMORY ? obs->mem_bytes : obs->cpu_milli;
+        const double unit = ms->resource == HPA_RES_MEMORY ? 1000.0 : 1.0;
+        for (size_t j = 0; j < m; j++) {
+            double v = 0;
+            for (uint32_t c = 0; c < C; c++)
+                if (!ms->container || strcmp(ms->container, s->name_ptrs[c]) == 0)
+                    v += col[j * C + c];
+            smp[j].present = 1;
+            /* metrics-server reports whole millicores and bytes */
+            smp[j].value_milli = unit > 1.0 ? to_milli(whole(v)) : whole(v);
+            smp[j].timestamp_ms = obs->now_ms;
+            smp[j].window_ms = HPA_SYNC_PERIOD_MS;
+        }
+        memset(&mi[i], 0, sizeof(mi[i]));
+        mi[i].fetch = HPA_FETCH_OK;
+        mi[i].pod_samples = smp;
+    }
+    struct hpa_input in = {
+        .scale_ok = 1,
+        .spec_replicas = obs->replicas,
+        .status_replicas = obs->replicas,
+        .selector = HPA_SELECTOR_OK,
+        .pods = h->pods,
+        .n_pods = m,
+        .metrics = mi,
+        .status_desired_replicas = obs->replicas,
+    };
+    struct hpa_decision *d = &h->d;
+    rc = hpa_reconcile(&h->cfg, &h->spec, &in, &h->st, obs->now_ms, d);
+    if (rc)
+        return rc;
+    if (!d->rescale)
+        return 0;
+    /* Replay and report apply nothing that can fail: the PUT "succeeds". */
+    if ((rc = hpa_commit(&h->cfg, &h->spec, &h->st, d, 0, obs->now_ms)))
+        return rc;
+    if (d->desired_replicas == obs->replicas)
+        return 0;
+    out->scale = 1;
+    out->replicas_after = d->desired_replicas;
+    hpa_rescale_message(&h->spec, d, out->scale_reason, sizeof(out->scale_reason));
+    return 0;
+}
+
+/* ---- vertical ---- */
+
+static void *vpa_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
+{
+    (void)ctx;
+    (void)old_size;
+    if (new_size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, new_size);
+}
+
+static void put_res(struct vpa_resources *r, int64_t cpu, int64_t mem)
+{
+    memset(r, 0, sizeof(*r));
+    r->set = VPA_RES_LIST;
+    if (cpu != POLICY_UNSET)
+        vpa_res_put(r, VPA_CPU, cpu);
+    if (mem != POLICY_UNSET)
+        vpa_res_put(r, VPA_MEMORY, mem);
+}
+
+static int vpa_part_new(struct pipeline_state *s, struct vpa_part **out)
+{
+    const struct policy_vertical *pv = &s->policy.vertical;
+    struct vpa_part *v = calloc(1, sizeof(*v));
+    if (!v)
+        return PS_ENOMEM;
+    v->alloc.realloc = vpa_realloc;
+    vpa_hist_opts_cpu_default(&v->cpu_opts, &v->alloc);
+    vpa_hist_opts_memory_default(&v->mem_opts, &v->alloc);
+    vpa_agg_config_default(&v->agg_cfg);
+    vpa_estimator_config_default(&v->est);
+    vpa_updater_config_default(&v->upd);
+    for (unsigned i = 0; i < pv->n_containers; i++) {
+        const struct policy_container *pc = &pv->containers[i];
+        struct vpa_container_policy *cp = &v->cpol[i];
+        memset(cp, 0, sizeof(*cp));
+        cp->name = pc->name;
+        cp->has_mode = 1;
+        cp->mode = pc->mode == POLICY_CONTAINER_OFF ? VPA_SCALING_OFF : VPA_SCALING_AUTO;
+        if (pc->min_cpu_milli != POLICY_UNSET || pc->min_mem_bytes != POLICY_UNSET)
+            put_res(&cp->min_allowed, pc->min_cpu_milli, pc->min_mem_bytes);
+        if (pc->max_cpu_milli != POLICY_UNSET || pc->max_mem_bytes != POLICY_UNSET)
+            put_res(&cp->max_allowed, pc->max_cpu_milli, pc->max_mem_bytes);
+        cp->has_controlled_values = 1;
+        cp->controlled_values = pc->controlled_values == POLICY_REQUESTS_ONLY
+                                    ? VPA_CV_REQUESTS_ONLY
+                                    : VPA_CV_REQUESTS_AND_LIMITS;
+        cp->has_controlled_resources = 1;
+        cp->controlled_resources =
+            ((pc->controlled_resources & POLICY_RES_BIT(POLICY_RES_CPU)) ? VPA_RES_CPU : 0) |
+            ((pc->controlled_resources & POLICY_RES_BIT(POLICY_RES_MEMORY)) ? VPA_RES_MEM : 0);
+    }
+    v->rpol.items = pv->n_containers ? v->cpol : NULL;
+    v->rpol.n = pv->n_containers;
+    switch (pv->update_mode) {
+    case POLICY_UPDATE_OFF:
+        v->mode = VPA_UPDATE_OFF;
+        break;
+    case POLICY_UPDATE_INITIAL:
+        v->mode = VPA_UPDATE_INITIAL;
+        break;
+    case POLICY_UPDATE_IN_PLACE_OR_RECREATE:
+        v->mode = VPA_UPDATE_IN_PLACE_OR_RECREATE;
+        break;
+    case POLICY_UPDATE_IN_PLACE:
+        v->mode = VPA_UPDATE_IN_PLACE;
+        break;
+    default:
+        v->mode = VPA_UPDATE_RECREATE;
+    }
+    for (uint32_t c = 0; c < s->n_containers; c++) {
+        const struct vpa_container_policy *cp = vpa_policy_for(&v->rpol, s->name_ptrs[c]);
+        vpa_aggregate_init(&v->agg[c], &v->cpu_opts, &v->mem_opts, VPA_HALF_LIFE_MS,
+                           VPA_HALF_LIFE_MS, &v->agg_cfg, 0);
+        vpa_aggregate_update_from_policy(&v->agg[c], cp, 0, &v->agg_cfg, &v->agg_cfg_c[c]);
+    }
+    v->rec.items = v->recs;
+    *out = v;
+    return 0;
+}
+
+static void vpa_part_free(struct vpa_part *v, uint32_t n_c)
+{
+    if (!v)
+        return;
+    for (uint32_t c = 0; c < n_c; c++)
+        vpa_aggregate_fini(&v->agg[c]);
+    free(v->cs);
+    free(v->started_ms);
+    free(v->eps);
+    free(v);
+}
+
+static int vpa_reserve(struct vpa_part *v, size_t pods, uint32_t n_c, int64_t now_ms)
+{
+    if (pods <= v->cap)
+        return 0;
+    size_t cap = v->cap ? v->cap : 8;
+    while (cap < pods)
+        cap *= 2;
+    struct vpa_container *ncs = realloc(v->cs, cap * n_c * sizeof(*ncs));
+    if (!ncs)
+        return PS_ENOMEM;
+    v->cs = ncs;
+    int64_t *ns = realloc(v->started_ms, cap * n_c * sizeof(*ns));
+    if (!ns)
+        return PS_ENOMEM;
+    v->started_ms = ns;
+    struct vpa_evict_pod *ne = realloc(v->eps, cap * sizeof(*ne));
+    if (!ne)
+        return PS_ENOMEM;
+    v->eps = ne;
+    memset(v->eps, 0, cap * sizeof(*ne));
+    for (size_t i = v->cap * n_c; i < cap * n_c; i++) {
+        vpa_container_init(&v->cs[i]);
+        v->started_ms[i] = now_ms;
+    }
+    v->cap = cap;
+    return 0;
+}
+
+/* Feeds one observation to the recommender's model, as its cluster feeder does
+ * with each metrics-server snapshot and each OOM event. */
+static int vertical_observe(struct pipeline_state *s, const struct pipeline_obs *obs,
+                            const double *cpu, const double *mem)
+{
+    struct vpa_part *v = s->v;
+    const uint32_t C = obs->n_containers;
+    const size_t m = (size_t)obs->replicas;
+    int rc = vpa_reserve(v, m, C, obs->now_ms);
+    if (rc)
+        return rc;
+    if (!v->started) {
+        v->started = 1;
+        /* Pods found running at the start are taken as old (see OLD_POD_MS). */
+        v->pods_started_ms = obs->now_ms - OLD_POD_MS;
+        v->last_rec_ms = v->last_upd_ms = obs->now_ms - VPA_UPDATER_INTERVAL_MS;
+        for (uint32_t c = 0; c < C; c++)
+            v->agg[c].creation_ms = obs->now_ms;
+        for (size_t i = 0; i < v->cap * C; i++)
+            v->started_ms[i] = v->pods_started_ms;
+    }
+    memset(v->oom_now, 0, sizeof(v->oom_now));
+    for (size_t j = 0; j < m; j++) {
+        for (uint32_t c = 0; c < C; c++) {
+            struct vpa_container *cs = &v->cs[j * C + c];
+            struct vpa_aggregate *a = &v->agg[c];
+            if (obs->oom && obs->oom[j * C + c]) {
+                if (!v->oom_now[c]) {
+                    v->oom_now[c] = 1;
+                    v->oom_started_ms[c] = v->started_ms[j * C + c];
+                }
+                rc = vpa_container_record_oom(cs, a, obs->mem_request_bytes[c], obs->now_ms);
+                if (rc && rc != VPA_ESTALE)
+                    return rc;
+                v->started_ms[j * C + c] = obs->now_ms;
+            }
+            rc = vpa_container_add_cpu(cs, a, whole(cpu[j * C + c]), obs->now_ms);
+            if (rc && rc != VPA_EORDER)
+                return rc;
+            rc = vpa_container_add_memory(cs, a, whole(mem[j * C + c]), obs->now_ms);
+            if (rc && rc != VPA_EORDER)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *obs,
+                         const double *cpu, const double *mem, struct pipeline_decision *out)
+{
+    struct vpa_part *v = s->v;
+    const uint32_t C = obs->n_containers;
+    v->pending_evict = 0;
+    int rc = vertical_observe(s, obs, cpu, mem);
+    if (rc)
+        return rc;
+    if (obs->now_ms - v->last_rec_ms >= VPA_RECOMMENDER_INTERVAL_MS) {
+        const struct vpa_aggregate *aggs[PIPELINE_MAX_CONTAINERS];
+        for (uint32_t c = 0; c < C; c++)
+            aggs[c] = &v->agg[c];
+        int n = vpa_recommend_pod(s->name_ptrs, aggs, C, &v->est, VPA_ROUND_CPU_MILLI,
+                                  VPA_ROUND_MEM_BYTES, v->recs, PIPELINE_MAX_CONTAINERS);
+        if (n < 0)
+            return n;
+        v->rec.n = (size_t)n;
+        vpa_apply_vpa_policy(v->recs, v->rec.n, &v->rpol, NULL);
+        v->have_rec = 1;
+        v->last_rec_ms = obs->now_ms;
+    }
+    if (!v->have_rec || v->rec.n == 0 || obs->now_ms - v->last_upd_ms < VPA_UPDATER_INTERVAL_MS)
+        return 0;
+    v->last_upd_ms = obs->now_ms;
+    if (obs->replicas <= 0)
+        return 0;
+
+    /* The updater, on the template pod. */
+    struct vpa_pod_container pcs[PIPELINE_MAX_CONTAINERS];
+    for (uint32_t c = 0; c < C; c++) {
+        memset(&pcs[c], 0, sizeof(pcs[c]));
+        pcs[c].name = s->name_ptrs[c];
+        put_res(&pcs[c].requests, obs->cpu_request_milli[c], obs->mem_request_bytes[c]);
+        put_res(&pcs[c].limits, obs->cpu_limit_milli[c], obs->mem_limit_bytes[c]);
+    }
+    struct vpa_pod pod = {.containers = pcs, .n = C, .observed_containers = NULL};
+    struct vpa_rec capped[2 * PIPELINE_MAX_CONTAINERS];
+    struct vpa_cap_note notes[8 * PIPELINE_MAX_CONTAINERS];
+    struct vpa_cap_output co = {.items = capped,
+                                .cap = 2 * PIPELINE_MAX_CONTAINERS,
+                                .notes = notes,
+                                .notes_cap = 8 * PIPELINE_MAX_CONTAINERS};
+    struct vpa_cap_input ci = {.has_vpa = 1, .rec = &v->rec, .policy = &v->rpol, .pod = &pod};
+    rc = vpa_cap_apply(&ci, &co);
+    if (rc)
+        return rc;
+    struct vpa_recommendation processed = {.items = co.nil ? NULL : capped, .n = co.n};
+    struct vpa_priority prio;
+    vpa_update_priority(&pod, &processed, &prio);
+    /* Containers OOM-killed at this observation are terminations the quick-OOM rule reads. */
+    struct vpa_last_termination terms[PIPELINE_MAX_CONTAINERS];
+    size_t n_terms = 0;
+    for (uint32_t c = 0; c < C; c++) {
+        if (!v->oom_now[c])
+            continue;
+        terms[n_terms].container = s->name_ptrs[c];
+        terms[n_terms].oom_killed = 1;
+        terms[n_terms].started_ms = v->oom_started_ms[c];
+        terms[n_terms].finished_ms = obs->now_ms;
+        n_terms++;
+    }
+    struct vpa_update_candidate cand = {
+        .name = "pod",
+        .has_start = 1,
+        .start_ms = v->pods_started_ms,
+        .prio = prio,
+        .terms = terms,
+        .n_terms = n_terms,
+        .processed = &processed,
+        .admitted = 1,
+    };
+    size_t order[1];
+    if (vpa_update_order(&v->upd, v->mode, &v->rpol, &cand, 1, obs->now_ms, order) == 0)
+        return 0;
+    /* The eviction restriction of one updater loop decides whether any pod may go. */
+    struct vpa_controller ctrl = {
+        .kind = VPA_CTRL_REPLICA_SET, .has_replicas = 1, .replicas = obs->replicas};
+    struct vpa_eviction_config ec = {.min_replicas = 2,
+                                     .has_vpa_min_replicas = s->policy.vertical.min_replicas > 0,
+                                     .vpa_min_replicas = s->policy.vertical.min_replicas,
+                                     .eviction_tolerance = 0.5,
+                                     .mode = v->mode};
+    struct vpa_evict_group g;
+    rc = vpa_evict_group_init(&g, &ctrl, v->eps, (size_t)obs->replicas, &ec);
+    if (rc)
+        return rc;
+    int action = vpa_update_action(&g, &v->eps[0], v->mode);
+    if (action == VPA_ACTION_NONE)
+        return 0;
+
+    /* Apply: new requests (and proportional limits) for every container. */
+    int changed = 0;
+    out->resources_touched = 0;
+    for (uint32_t c = 0; c < C; c++) {
+        out->cpu_request_milli[c] = obs->cpu_request_milli[c];
+        out->mem_request_bytes[c] = obs->mem_request_bytes[c];
+        out->cpu_limit_milli[c] = obs->cpu_limit_milli[c];
+        out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
+        const struct vpa_rec *r = NULL;
+        for (size_t i = 0; i < processed.n; i++)
+            if (strcmp(processed.items[i].name, s->name_ptrs[c]) == 0)
+                r = &processed.items[i];
+        if (!r)
+            continue;
+        const struct vpa_container_policy *cp = vpa_policy_for(&v->rpol, s->name_ptrs[c]);
+        int cv =
+            cp && cp->has_controlled_values ? cp->controlled_values : VPA_CV_REQUESTS_AND_LIMITS;
+        struct vpa_resources req, lim;
+        vpa_new_resources(r, &pcs[c], cv, NULL, &req, &lim);
+        if (vpa_res_has(&req, VPA_CPU) && req.v[VPA_CPU] != obs->cpu_request_milli[c]) {
+            out->cpu_request_milli[c] = req.v[VPA_CPU];
+            out->resources_touched |= POLICY_RES_BIT(POLICY_RES_CPU);
+            changed = 1;
+        }
+        if (vpa_res_has(&req, VPA_MEMORY) && req.v[VPA_MEMORY] != obs->mem_request_bytes[c]) {
+            out->mem_request_bytes[c] = req.v[VPA_MEMORY];
+            out->resources_touched |= POLICY_RES_BIT(POLICY_RES_MEMORY);
+            changed = 1;
+        }
+        if (obs->cpu_limit_milli[c] != POLICY_UNSET && vpa_res_has(&lim, VPA_CPU))
+            out->cpu_limit_milli[c] = lim.v[VPA_CPU];
+        if (obs->mem_limit_bytes[c] != POLICY_UNSET && vpa_res_has(&lim, VPA_MEMORY))
+            out->mem_limit_bytes[c] = lim.v[VPA_MEMORY];
+    }
+    if (!changed)
+        return 0;
+    out->resources = 1;
+    /* Later updater loops evict the rest of the pods the same way: replay applies
+     * the whole round at once (docs/replay.md). */
+    out->pods_restarted = action == VPA_ACTION_EVICT ? obs->replicas : 0;
+    int quick_oom = 0;
+    for (size_t i = 0; i < n_terms; i++)
+        if (terms[i].finished_ms - terms[i].started_ms < v->upd.evict_after_oom_ms)
+            quick_oom = 1;
+    snprintf(out->resources_reason, sizeof(out->resources_reason), "%s: %s, resource diff %.0f%%",
+             action == VPA_ACTION_EVICT ? "evicted (Recreate)" : "resized in place",
+             prio.outside_range ? "requests outside the recommended range"
+             : quick_oom        ? "OOM-killed soon after start (quick OOM)"
+                                : "in range, changed by at least the update threshold",
+             prio.diff * 100.0);
+    v->pending_evict = action == VPA_ACTION_EVICT;
+    return 0;
+}
+
+/* An eviction round that stands restarts every pod: their container states
+ * start afresh, as the recommender sees new pods. */
+static void vertical_commit(struct vpa_part *v, uint32_t C, int64_t now_ms)
+{
+    if (!v->pending_evict)
+        return;
+    v->pending_evict = 0;
+    v->pods_started_ms = now_ms;
+    for (size_t i = 0; i < v->cap * C; i++) {
+        vpa_container_init(&v->cs[i]);
+        v->started_ms[i] = now_ms;
+    }
+}
+
+/* ---- coordinated ---- */
+
+static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
+{
+    struct coord_part *co = calloc(1, sizeof(*co));
+    if (!co)
+        return PS_ENOMEM;
+    coord_params_default(&co->params);
+    static const enum coord_bottleneck bn[] = {COORD_BN_AUTO, COORD_BN_CPU, COORD_BN_MEMORY,
+                                               COORD_BN_METRICS};
+    co->params.bottleneck = p->bottleneck < 4 ? bn[p->bottleneck] : COORD_BN_AUTO;
+    const struct policy_coordination *pc = &p->coordination;
+    if (pc->pressure_percentile > 0)
+        co->params.pressure_percentile = pc->pressure_percentile;
+    if (pc->switch_margin > 0)
+        co->params.switch_margin = pc->switch_margin;
+    if (pc->window_s > 0)
+        co->params.window_ms = (int64_t)pc->window_s * 1000;
+    if (pc->has_switch_sustain)
+        co->params.switch_sustain_ms = (int64_t)pc->switch_sustain_s * 1000;
+    if (pc->has_max_changes)
+        co->params.max_vertical_changes_per_day = pc->max_vertical_changes_per_day;
+    if (pc->has_disruption_window) {
+        co->params.disruption_window_ms = (int64_t)pc->disruption_window_s * 1000;
+    } else if (p->horizontal.has_behavior) {
+        /* The stabilization window the user set is the one to respect. */
+        const struct policy_scaling_rules *up = &p->horizontal.scale_up,
+                                          *down = &p->horizontal.scale_down;
+        int32_t w = down->has_window ? down->stabilization_window_s : 300;
+        if (up->has_window && up->stabilization_window_s > w)
+            w = up->stabilization_window_s;
+        co->params.disruption_window_ms = (int64_t)w * 1000;
+    }
+    int rc = coord_params_validate(&co->params);
+    if (rc) {
+        free(co);
+        return rc;
+    }
+    co->h.enabled = p->horizontal.enabled;
+    co->h.vertical = p->vertical.enabled;
+    co->target_utilization = 80; /* autoscaling/v2 default: cpu at 80% utilization */
+    for (unsigned i = 0; p->horizontal.enabled && i < p->horizontal.n_metrics; i++) {
+        const struct policy_metric *m = &p->horizontal.metrics[i];
+        if (m->type == POLICY_METRIC_RESOURCE || m->type == POLICY_METRIC_CONTAINER_RESOURCE) {
+            if (m->resource == POLICY_RES_MEMORY)
+                co->h.names_memory = true;
+            else
+                co->h.names_cpu = true;
+            if (m->target == POLICY_TARGET_UTILIZATION)
+                co->target_utilization = m->average_utilization;
+            else
+                co->target_utilization = 0; /* AverageValue: no re-evaluation by utilization */
+        } else {
+            co->h.names_other = true;
+        }
+    }
+    coord_state_init(&co->st);
+    *out = co;
+    return 0;
+}
+
+static void coord_part_free(struct coord_part *co)
+{
+    if (!co)
+        return;
+    free(co->pods);
+    free(co->cpu);
+    free(co->mem);
+    free(co);
+}
+
+static int coord_reserve(struct coord_part *co, size_t pods, uint32_t n_c)
+{
+    if (pods <= co->cap)
+        return 0;
+    size_t cap = co->cap ? co->cap : 8;
+    while (cap < pods)
+        cap *= 2;
+    struct coord_pod_sample *np = realloc(co->pods, cap * sizeof(*np));
+    if (!np)
+        return PS_ENOMEM;
+    co->pods = np;
+    double *nc = realloc(co->cpu, cap * n_c * sizeof(*nc));
+    if (!nc)
+        return PS_ENOMEM;
+    co->cpu = nc;
+    double *nm = realloc(co->mem, cap * n_c * sizeof(*nm));
+    if (!nm)
+        return PS_ENOMEM;
+    co->mem = nm;
+    co->cap = cap;
+    return 0;
+}
+
+/* The vertical part controls only what it owns: its container policies'
+ * controlled resources are narrowed to that set, with a "*" policy for the
+ * containers no policy names. The filter after it is the safety net. */
+static void vertical_own(struct vpa_part *v, unsigned mask)
+{
+    if (v->owned_mask == mask)
+        return;
+    v->owned_mask = mask;
+    for (size_t i = 0; i < v->rpol.n; i++)
+        v->cpol[i].controlled_resources = v->controlled_orig[i] & mask;
+}
+
+static void vertical_coord_init(struct vpa_part *v)
+{
+    int star = 0;
+    for (size_t i = 0; i < v->rpol.n; i++) {
+        v->controlled_orig[i] = (uint8_t)v->cpol[i].controlled_resources;
+        if (strcmp(v->cpol[i].name, "*") == 0)
+            star = 1;
+    }
+    if (!star && v->rpol.n < POLICY_MAX_CONTAINERS) {
+        struct vpa_container_policy *cp = &v->cpol[v->rpol.n];
+        memset(cp, 0, sizeof(*cp));
+        cp->name = "*";
+        cp->has_mode = 1;
+        cp->mode = VPA_SCALING_AUTO;
+        cp->has_controlled_values = 1;
+        cp->controlled_values = VPA_CV_REQUESTS_AND_LIMITS;
+        cp->has_controlled_resources = 1;
+        cp->controlled_resources = VPA_RES_CPU | VPA_RES_MEM;
+        v->controlled_orig[v->rpol.n] = VPA_RES_CPU | VPA_RES_MEM;
+        v->rpol.items = v->cpol;
+        v->rpol.n++;
+    }
+    v->owned_mask = VPA_RES_CPU | VPA_RES_MEM;
+}
+
+static int64_t sum_requests(const int64_t *req, uint32_t C)
+{
+    int64_t t = 0;
+    for (uint32_t c = 0; c < C; c++)
+        if (req[c] != POLICY_UNSET && req[c] > 0)
+            t += req[c];
+    return t;
+}
+
+static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs *obs,
+                            struct pipeline_decision *out)
+{
+    struct coord_part *co = s->co;
+    const uint32_t C = obs->n_containers;
+    const size_t m = (size_t)obs->replicas;
+    int rc = coord_reserve(co, m ? m : 1, C);
+    if (rc)
+        return rc;
+
+    /* Pod-level usage and requests: pressure is per pod, as the HPA sees it. */
+    const double req_cpu = (double)sum_requests(obs->cpu_request_milli, C);
+    const double req_mem = (double)sum_requests(obs->mem_request_bytes, C);
+    double total[COORD_NRES] = {0, 0};
+    for (size_t j = 0; j < m; j++) {
+        struct coord_pod_sample *ps = &co->pods[j];
+        ps->usage[COORD_CPU] = ps->usage[COORD_MEMORY] = 0;
+        for (uint32_t c = 0; c < C; c++) {
+            ps->usage[COORD_CPU] += obs->cpu_milli[j * C + c];
+            ps->usage[COORD_MEMORY] += obs->mem_bytes[j * C + c];
+        }
+        ps->request[COORD_CPU] = req_cpu;
+        ps->request[COORD_MEMORY] = req_mem;
+        total[COORD_CPU] += ps->usage[COORD_CPU];
+        total[COORD_MEMORY] += ps->usage[COORD_MEMORY];
+    }
+    if ((rc = coord_observe(&co->st, &co->params, obs->now_ms, co->pods, m)))
+        return rc;
+
+    const int before = co->have_own ? co->own.bottleneck : -1;
+    if ((rc = coord_decide_ownership(&co->st, &co->params, &co->h, obs->now_ms, &co->own)))
+        return rc;
+    out->coordinated = 1;
+    out->owner[COORD_CPU] = (uint8_t)co->own.owner[COORD_CPU];
+    out->owner[COORD_MEMORY] = (uint8_t)co->own.owner[COORD_MEMORY];
+    if (!co->have_own || co->own.changed) {
+        out->ownership_changed = 1;
+        out->bottleneck_before = (int8_t)before;
+        out->bottleneck_after = (int8_t)co->own.bottleneck;
+        coord_format_reason(&co->own, &co->params, out->ownership_reason,
+                            sizeof(out->ownership_reason));
+    }
+    co->have_own = 1;
+    const int bn = co->own.bottleneck;
+
+    if (s->h) {
+        /* Auto or a fixed bottleneck: the HPA's one metric follows the owner. */
+        if (s->policy.horizontal.n_metrics == 0 && bn >= 0)
+            s->h->metrics[0].resource = bn == COORD_MEMORY ? HPA_RES_MEMORY : HPA_RES_CPU;
+        if ((rc = horizontal_step(s, obs, out)))
+            return rc;
+        if (out->scale)
+            coord_note_scale_event(&co->st, obs->now_ms);
+    }
+    if (!s->v)
+        return 0;
+
+    /* The group-size-aware model: each pod's usage re-expressed at the replica
+     * count the horizontal policy runs for this load (docs/coordination.md).
+     * Without a horizontal owner it is the identity, and the vertical part is
+     * upstream's VPA exactly. */
+    const double *cpu = obs->cpu_milli, *mem = obs->mem_bytes;
+    int target = (int)m;
+    if (s->h && bn >= 0 && co->target_utilization > 0 && m > 0)
+        target = coord_projected_replicas(total[bn], bn == COORD_MEMORY ? req_mem : req_cpu,
+                                          co->target_utilization, s->policy.horizontal.min_replicas,
+                                          s->policy.horizontal.max_replicas);
+    if (target != (int)m) {
+        const double fixed_c = coord_gsm_fixed(&co->st.gsm[COORD_CPU]);
+        const double fixed_m = coord_gsm_fixed(&co->st.gsm[COORD_MEMORY]);
+        for (size_t j = 0; j < m; j++) {
+            const struct coord_pod_sample *ps = &co->pods[j];
+            /* Rescale the pod, then split it over its containers as measured. */
+            double kc = ps->usage[COORD_CPU] > 0
+                            ? coord_gsm_rescale(fixed_c, ps->usage[COORD_CPU], (int)m, target) /
+                                  ps->usage[COORD_CPU]
+                            : 1.0;
+            double km = ps->usage[COORD_MEMORY] > 0
+                            ? coord_gsm_rescale(fixed_m, ps->usage[COORD_MEMORY], (int)m, target) /
+                                  ps->usage[COORD_MEMORY]
+                            : 1.0;
+            for (uint32_t c = 0; c < C; c++) {
+                co->cpu[j * C + c] = obs->cpu_milli[j * C + c] * kc;
+                co->mem[j * C + c] = obs->mem_bytes[j * C + c] * km;
+            }
+        }
+        cpu = co->cpu;
+        mem = co->mem;
+    }
+
+    unsigned mask = 0;
+    if (co->own.owner[COORD_CPU] == COORD_OWNER_VERTICAL)
+        mask |= VPA_RES_CPU;
+    if (co->own.owner[COORD_MEMORY] == COORD_OWNER_VERTICAL)
+        mask |= VPA_RES_MEM;
+    vertical_own(s->v, mask);
+    if ((rc = vertical_step(s, obs, cpu, mem, out)))
+        return rc;
+    if (!out->resources)
+        return 0;
+
+    /* Rule 4, by construction and checked again. */
+    struct coord_container_change ch[PIPELINE_MAX_CONTAINERS];
+    for (uint32_t c = 0; c < C; c++) {
+        ch[c].request_before[COORD_CPU] = obs->cpu_request_milli[c];
+        ch[c].request_before[COORD_MEMORY] = obs->mem_request_bytes[c];
+        ch[c].limit_before[COORD_CPU] = obs->cpu_limit_milli[c];
+        ch[c].limit_before[COORD_MEMORY] = obs->mem_limit_bytes[c];
+        ch[c].request_after[COORD_CPU] = out->cpu_request_milli[c];
+        ch[c].request_after[COORD_MEMORY] = out->mem_request_bytes[c];
+        ch[c].limit_after[COORD_CPU] = out->cpu_limit_milli[c];
+        ch[c].limit_after[COORD_MEMORY] = out->mem_limit_bytes[c];
+    }
+    int changing = coord_filter_vertical(&co->own, ch, C);
+    if (changing < 0)
+        return changing;
+    uint8_t touched = 0;
+    for (uint32_t c = 0; c < C; c++) {
+        out->cpu_request_milli[c] = ch[c].request_after[COORD_CPU];
+        out->mem_request_bytes[c] = ch[c].request_after[COORD_MEMORY];
+        out->cpu_limit_milli[c] = ch[c].limit_after[COORD_CPU];
+        out->mem_limit_bytes[c] = ch[c].limit_after[COORD_MEMORY];
+        if (ch[c].request_after[COORD_CPU] != ch[c].request_before[COORD_CPU])
+            touched |= POLICY_RES_BIT(POLICY_RES_CPU);
+        if (ch[c].request_after[COORD_MEMORY] != ch[c].request_before[COORD_MEMORY])
+            touched |= POLICY_RES_BIT(POLICY_RES_MEMORY);
+    }
+    out->resources_touched = touched;
+    if (changing == 0 || touched == 0) {
+        out->resources = 0;
+        s->v->pending_evict = 0;
+        return 0;
+    }
+    /* Rule 5 and the daily cap. */
+    int min_avail = s->policy.horizontal.enabled          ? s->policy.horizontal.min_replicas
+                    : s->policy.vertical.min_replicas > 0 ? s->policy.vertical.min_replicas
+                                                          : 1;
+    enum coord_gate_reason g = coord_gate_vertical(
+        &co->st, &co->params, obs->now_ms, out->pods_restarted > 0, obs->replicas, min_avail);
+    if (g != COORD_GATE_OK) {
+        snprintf(out->held_reason, sizeof(out->held_reason), "%s", coord_gate_reason_name(g));
+        out->resources = 0;
+        s->v->pending_evict = 0;
+        return 0;
+    }
+    if ((rc = coord_check_invariant(&co->own, ch, C)))
+        return rc;
+    vertical_commit(s->v, C, obs->now_ms);
+    coord_note_vertical_change(&co->st, obs->now_ms);
+    return 0;
+}
+
+/* ---- the step ---- */
+
+int pipeline_state_new(const struct ps_policy *p, uint32_t n_containers, const char *const *names,
+                       struct pipeline_state **out)
+{
+    *out = NULL;
+    int rc = pipeline_policy_available(p, NULL, 0);
+    if (rc)
+        return rc;
+    if (n_containers == 0 || n_containers > PIPELINE_MAX_CONTAINERS)
+        return PS_EINVAL;
+    struct pipeline_state *s = calloc(1, sizeof(*s));
+    if (!s)
+        return PS_ENOMEM;
+    s->policy = *p;
+    s->n_containers = n_containers;
+    for (uint32_t c = 0; c < n_containers; c++) {
+        snprintf(s->names[c], sizeof(s->names[c]), "%s", names[c]);
+        s->name_ptrs[c] = s->names[c];
+    }
+    if (p->horizontal.enabled && (rc = hpa_part_new(&s->policy, &s->h)))
+        goto fail;
+    if (p->vertical.enabled && (rc = vpa_part_new(s, &s->v)))
+        goto fail;
+    if (p->mode == POLICY_MODE_COORDINATED) {
+        if ((rc = coord_part_new(&s->policy, &s->co)))
+            goto fail;
+        if (s->v)
+            vertical_coord_init(s->v);
+    }
+    *out = s;
+    return 0;
+fail:
+    pipeline_state_free(s);
+    return rc;
+}
+
+void pipeline_state_free(struct pipeline_state *s)
+{
+    if (!s)
+        return;
+    hpa_part_free(s->h);
+    vpa_part_free(s->v, s->n_containers);
+    coord_part_free(s->co);
+    free(s);
+}
+
+int pipeline_step(struct pipeline_state *s, const struct pipeline_obs *obs,
+                  struct pipeline_decision *out)
+{
+    if (obs->n_containers != s->n_containers || obs->replicas < 0)
+        return PS_EINVAL;
+    out->scale = 0;
+    out->resources = 0;
+    out->replicas_after = obs->replicas;
+    out->resources_touched = 0;
+    out->pods_restarted = 0;
+    out->scale_reason[0] = '\0';
+    out->resources_reason[0] = '\0';
+    out->coordinated = 0;
+    out->ownership_changed = 0;
+    out->ownership_reason[0] = '\0';
+    out->held_reason[0] = '\0';
+    out->bottleneck_before = out->bottleneck_after = -1;
+    int rc;
+    if (s->co)
+        return coordinated_step(s, obs, out);
+    /* Both parts see the same observation, as two independent controllers would. */
+    if (s->h && (rc = horizontal_step(s, obs, out)))
+        return rc;
+    if (s->v) {
+        if ((rc = vertical_step(s, obs, obs->cpu_milli, obs->mem_bytes, out)))
+            return rc;
+        if (out->resources)
+            vertical_commit(s->v, obs->n_containers, obs->now_ms);
+    }
+    return 0;
+}
+
+const char *pipeline_strerror(int code)
+{
+    if (code == PIPELINE_EUNAVAILABLE)
+        return "the policy needs a part that is not built in";
+    if (code <= PS_ERANGE_HPA_FIRST && code > PS_ERANGE_VPA_FIRST)
+        return hpa_strerror(code);
+    if (code <= PS_ERANGE_VPA_FIRST && code > PS_ERANGE_COORD_FIRST)
+        return vpa_strerror(code);
+    if (code <= PS_ERANGE_COORD_FIRST && code > PS_ERANGE_STORE_FIRST)
+        return coord_strerror(code);
+    return policy_strerror(code);
+}

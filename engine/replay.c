@@ -1,0 +1,1104 @@
+/*
+ * replay.c - the virtual clock, the simulated cluster and the scores
+ * (include/podscaler/replay.h; definitions in docs/replay.md).
+ *
+ * replay_input_new() turns the trace's series into one step-major table per
+ * workload (for each step of the virtual clock, one row per recorded pod, one
+ * column per container), fits the closed-loop model and chooses the initial
+ * requests. That is done once and shared by every policy, so that a policy's
+ * run walks contiguous memory and allocates nothing per sample.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podscaler/quantity.h"
+#include "podscaler/replay.h"
+
+#define MIB (1024.0 * 1024.0)
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+/* Floors of the initial requests: a request of 0 makes utilization undefined. */
+#define MIN_CPU_REQUEST_MILLI 1
+#define MIN_MEM_REQUEST_BYTES (1024 * 1024)
+
+/* Default rule: the 95th percentile of per-pod usage plus the VPA recommender's
+ * safety margin (--recommendation-margin-fraction, default 0.15). */
+#define AUTO_PERCENTILE 95.0
+#define AUTO_FACTOR     1.15
+
+struct wl {
+    const char *name;
+    uint32_t n_c;
+    uint32_t cont[PIPELINE_MAX_CONTAINERS]; /* global container ids */
+    const char *cnames[PIPELINE_MAX_CONTAINERS];
+    uint32_t *row_off; /* n_steps + 1 offsets into the rows */
+    uint32_t n_rows;
+    double *cpu, *mem; /* n_rows * n_c usage, row-major */
+    int64_t first_step, last_step;
+    int32_t max_pods;
+    size_t n_samples;
+    int64_t cpu_req0[PIPELINE_MAX_CONTAINERS], mem_req0[PIPELINE_MAX_CONTAINERS];
+    int64_t cpu_lim0[PIPELINE_MAX_CONTAINERS], mem_lim0[PIPELINE_MAX_CONTAINERS];
+    double a_cpu[PIPELINE_MAX_CONTAINERS], a_mem[PIPELINE_MAX_CONTAINERS];
+    int fitted[PIPELINE_MAX_CONTAINERS];
+    /* the fallback "fixed" applies: per-pod usage does not depend on the replicas */
+    uint8_t all_fixed_cpu[PIPELINE_MAX_CONTAINERS], all_fixed_mem[PIPELINE_MAX_CONTAINERS];
+    uint8_t cpu_fit[PIPELINE_MAX_CONTAINERS], mem_fit[PIPELINE_MAX_CONTAINERS];
+};
+
+struct replay_input {
+    const struct trace *trace;
+    struct wl *wls;
+    size_t n_wls;
+    int64_t step_s, from_s, to_s, n_steps;
+    size_t n_samples;
+    int has_requests;
+    uint8_t fallback_cpu, fallback_mem;
+    char rule[80];
+};
+
+const char *replay_strerror(int code)
+{
+    switch (code) {
+    case REPLAY_EINPUT:
+        return "the input cannot be replayed";
+    case REPLAY_ERULE:
+        return "not an initial-requests rule";
+    default:
+        return pipeline_strerror(code);
+    }
+}
+
+/* ---- the initial-requests rule ---- */
+
+int replay_rule_parse(const char *text, struct replay_rule *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->factor = 1.0;
+    if (strcmp(text, "auto") == 0) {
+        out->kind = REPLAY_RULE_AUTO;
+        return 0;
+    }
+    if (strcmp(text, "recorded") == 0) {
+        out->kind = REPLAY_RULE_RECORDED;
+        return 0;
+    }
+    if (strncmp(text, "cpu=", 4) == 0) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s", text);
+        char *comma = strchr(buf, ',');
+        if (!comma || strncmp(comma + 1, "memory=", 7) != 0) {
+            snprintf(err, errlen, "\"%s\": expected cpu=QUANTITY,memory=QUANTITY", text);
+            return REPLAY_ERULE;
+        }
+        *comma = '\0';
+        quantity q;
+        int rc = quantity_parse_cstr(buf + 4, &q);
+        if (rc || quantity_sign(&q) <= 0 || quantity_milli_value(&q, &out->cpu_milli)) {
+            snprintf(err, errlen, "\"%s\": cpu \"%s\" is not a positive quantity", text, buf + 4);
+            return REPLAY_ERULE;
+        }
+        rc = quantity_parse_cstr(comma + 8, &q);
+        if (rc || quantity_sign(&q) <= 0 || quantity_value(&q, &out->mem_bytes)) {
+            snprintf(err, errlen, "\"%s\": memory \"%s\" is not a positive quantity", text,
+                     comma + 8);
+            return REPLAY_ERULE;
+        }
+        out->kind = REPLAY_RULE_FIXED;
+        return 0;
+    }
+    const char *p = text;
+    char *end;
+    if (strncmp(p, "max", 3) == 0) {
+        out->percentile = 100.0;
+        p += 3;
+    } else if (p[0] == 'p' && p[1] >= '0' && p[1] <= '9') {
+        out->percentile = strtod(p + 1, &end);
+        if (end == p + 1 || out->percentile <= 0.0 || out->percentile > 100.0) {
+            snprintf(err, errlen, "\"%s\": the percentile must be in (0, 100]", text);
+            return REPLAY_ERULE;
+        }
+        p = end;
+    } else {
+        snprintf(err, errlen,
+                 "\"%s\": expected auto, recorded, pNN[*F], max[*F] or cpu=QTY,memory=QTY", text);
+        return REPLAY_ERULE;
+    }
+    if (*p == '*') {
+        out->factor = strtod(p + 1, &end);
+        if (end == p + 1 || *end != '\0' || !(out->factor > 0.0) || out->factor > 1000.0) {
+            snprintf(err, errlen, "\"%s\": the factor must be a number in (0, 1000]", text);
+            return REPLAY_ERULE;
+        }
+    } else if (*p != '\0') {
+        snprintf(err, errlen, "\"%s\": unexpected \"%s\"", text, p);
+        return REPLAY_ERULE;
+    }
+    out->kind = REPLAY_RULE_PERCENTILE;
+    return 0;
+}
+
+static void rule_text(const struct replay_rule *r, int has_requests, char *buf, size_t cap)
+{
+    switch (r->kind) {
+    case REPLAY_RULE_AUTO:
+        if (has_requests)
+            snprintf(buf, cap, "auto (recorded)");
+        else
+            snprintf(buf, cap, "auto (p%g*%g)", AUTO_PERCENTILE, AUTO_FACTOR);
+        break;
+    case REPLAY_RULE_RECORDED:
+        snprintf(buf, cap, "recorded");
+        break;
+    case REPLAY_RULE_PERCENTILE:
+        if (r->percentile >= 100.0)
+            snprintf(buf, cap, "max*%g", r->factor);
+        else
+            snprintf(buf, cap, "p%g*%g", r->percentile, r->factor);
+        break;
+    default: {
+        char c[24], m[24];
+        quantity q;
+        quantity_from_milli(r->cpu_milli, QUANTITY_DECIMAL_SI, &q);
+        if (quantity_format_canonical(&q, c, sizeof(c)) < 0) /* too long: numbers instead */
+            snprintf(c, sizeof(c), "%lldm", (long long)r->cpu_milli);
+        quantity_from_value(r->mem_bytes, QUANTITY_BINARY_SI, &q);
+        if (quantity_format_canonical(&q, m, sizeof(m)) < 0)
+            snprintf(m, sizeof(m), "%lld", (long long)r->mem_bytes);
+        snprintf(buf, cap, "cpu=%s,memory=%s", c, m);
+    }
+    }
+}
+
+static int fallback_word(const char *s, size_t len, uint8_t *out)
+{
+    if (len == 4 && strncmp(s, "load", 4) == 0)
+        *out = REPLAY_FALLBACK_LOAD;
+    else if (len == 5 && strncmp(s, "floor", 5) == 0)
+        *out = REPLAY_FALLBACK_FLOOR;
+    else if (len == 5 && strncmp(s, "fixed", 5) == 0)
+        *out = REPLAY_FALLBACK_FIXED;
+    else
+        return -1;
+    return 0;
+}
+
+int replay_fallback_parse(const char *text, uint8_t *cpu, uint8_t *mem, char *err, size_t errlen)
+{
+    uint8_t v;
+    if (fallback_word(text, strlen(text), &v) == 0) {
+        *cpu = *mem = v;
+        return 0;
+    }
+    uint8_t c = *cpu, m = *mem;
+    const char *p = text;
+    if (!*p) {
+        snprintf(err, errlen, "empty model fallback");
+        return REPLAY_ERULE;
+    }
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > 4 && strncmp(p, "cpu=", 4) == 0 && fallback_word(p + 4, len - 4, &c) == 0) {
+        } else if (len > 7 && strncmp(p, "memory=", 7) == 0 &&
+                   fallback_word(p + 7, len - 7, &m) == 0) {
+        } else {
+            snprintf(err, errlen,
+                     "\"%s\": expected floor, load, fixed or cpu=WORD,memory=WORD", text);
+            return REPLAY_ERULE;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+        if (!*p) {
+            snprintf(err, errlen, "\"%s\": trailing comma", text);
+            return REPLAY_ERULE;
+        }
+    }
+    *cpu = c;
+    *mem = m;
+    return 0;
+}
+
+/* ---- preparing the input ---- */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t step_of(const struct replay_input *in, int64_t t_s)
+{
+    /* Samples off the grid go to the nearest step. */
+    return (t_s - in->from_s + in->step_s / 2) / in->step_s;
+}
+
+static void wl_free(struct wl *w)
+{
+    free(w->row_off);
+    free(w->cpu);
+    free(w->mem);
+}
+
+void replay_input_free(struct replay_input *in)
+{
+    if (!in)
+        return;
+    for (size_t i = 0; i < in->n_wls; i++)
+        wl_free(&in->wls[i]);
+    free(in->wls);
+    free(in);
+}
+
+/* The median of the recorded values of one column for one workload container,
+ * or POLICY_UNSET when none was recorded. */
+static int64_t recorded_median(const struct trace *t, size_t s_first, size_t s_end, uint32_t cont,
+                               const int64_t *col, int64_t *scratch)
+{
+    if (!col)
+        return POLICY_UNSET;
+    size_t n = 0;
+    for (size_t s = s_first; s < s_end; s++) {
+        const struct trace_series *se = &t->series[s];
+        if (se->container != cont)
+            continue;
+        for (uint32_t i = 0; i < se->count; i++) {
+            int64_t v = col[se->first + i];
+            if (v != TRACE_NONE)
+                scratch[n++] = v;
+        }
+    }
+    if (n == 0)
+        return POLICY_UNSET;
+    qsort(scratch, n, sizeof(*scratch), cmp_i64);
+    return scratch[(n - 1) / 2];
+}
+
+/* Least squares of the mean per-pod usage against 1/replicas over the steps
+ * where the workload ran: mean = a + b / n. a is the per-pod fixed part,
+ * clamped to [0, the smallest mean] so that the load part is never negative. */
+static void fit_one(const struct wl *w, int64_t n_steps, uint32_t c, const double *col,
+                    double *a_out, int *fitted, int floor_fallback)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, miny = INFINITY;
+    double cnt = 0;
+    int32_t nmin = INT32_MAX, nmax = 0;
+    for (int64_t k = 0; k < n_steps; k++) {
+        uint32_t r0 = w->row_off[k], r1 = w->row_off[k + 1];
+        if (r0 == r1)
+            continue;
+        double sum = 0;
+        for (uint32_t r = r0; r < r1; r++)
+            sum += col[(size_t)r * w->n_c + c];
+        int32_t n = (int32_t)(r1 - r0);
+        double x = 1.0 / n, y = sum / n;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+        cnt += 1;
+        if (y < miny)
+            miny = y;
+        if (n < nmin)
+            nmin = n;
+        if (n > nmax)
+            nmax = n;
+    }
+    /* Replicas never varied: the split cannot be fitted. The fallback takes the
+     * idle floor as the fixed part, or (load) none of it. */
+    *a_out = floor_fallback && isfinite(miny) && miny > 0 ? miny : 0.0;
+    *fitted = 0;
+    if (cnt < 2 || nmin == nmax)
+        return;
+    double var = sxx - sx * sx / cnt;
+    if (!(var > 0))
+        return;
+    double b = (sxy - sx * sy / cnt) / var;
+    double a = (sy - b * sx) / cnt;
+    if (!(a > 0))
+        a = 0;
+    if (a > miny)
+        a = miny;
+    *a_out = a;
+    *fitted = 1;
+}
+
+/* The k-th smallest of v[0..n) (0-based), reordering v: Hoare's selection,
+ * linear on average where a sort would be n log n on every container. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double tmp = v[i];
+                v[i] = v[j];
+                v[j] = tmp;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+static int64_t initial_from_usage(const struct wl *w, uint32_t c, const double *col, double pct,
+                                  double factor, double *scratch, int64_t floor_v)
+{
+    size_t n = 0;
+    for (uint32_t r = 0; r < w->n_rows; r++)
+        scratch[n++] = col[(size_t)r * w->n_c + c];
+    if (n == 0)
+        return floor_v;
+    /* Nearest rank: the smallest value with at least pct% of the values at or below it. */
+    double rank = ceil(pct / 100.0 * (double)n);
+    size_t k = rank < 1.0 ? 0 : (size_t)rank - 1;
+    if (k >= n)
+        k = n - 1;
+    double v = ceil(select_kth(scratch, n, k) * factor);
+    if (v < (double)floor_v)
+        return floor_v;
+    if (v > 9e18)
+        return INT64_C(9000000000000000000);
+    return (int64_t)v;
+}
+
+/* Series of one workload in (pod name, container name) order, so that replay
+ * does not depend on the order the input listed them in (a CSV and the database
+ * it was imported into give the same result). */
+/* qsort has no context argument; thread-local so that inputs may be prepared in parallel */
+static _Thread_local const struct trace *sort_trace;
+
+static int cmp_series(const void *a, const void *b)
+{
+    const struct trace_series *x = &sort_trace->series[*(const size_t *)a];
+    const struct trace_series *y = &sort_trace->series[*(const size_t *)b];
+    int c = strcmp(sort_trace->pods[x->pod], sort_trace->pods[y->pod]);
+    if (c == 0)
+        c = strcmp(sort_trace->containers[x->container], sort_trace->containers[y->container]);
+    return c;
+}
+
+static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_t s_first,
+                      size_t s_end, uint32_t *stamp, uint32_t *stamp2, uint32_t *cursor,
+                      uint32_t *rowidx, size_t *order, char *err, size_t errlen)
+{
+    const struct trace *t = in->trace;
+    w->name = t->workloads[wid];
+    const size_t n_ser = s_end - s_first;
+    for (size_t i = 0; i < n_ser; i++)
+        order[i] = s_first + i;
+    sort_trace = t;
+    qsort(order, n_ser, sizeof(*order), cmp_series);
+    w->row_off = calloc((size_t)in->n_steps + 1, sizeof(*w->row_off));
+    if (!w->row_off)
+        return PS_ENOMEM;
+    /* Containers of the workload, in order of first appearance. */
+    for (size_t oi = 0; oi < n_ser; oi++) {
+        uint32_t c = t->series[order[oi]].container, k;
+        for (k = 0; k < w->n_c; k++)
+            if (w->cont[k] == c)
+                break;
+        if (k == w->n_c) {
+            if (w->n_c == PIPELINE_MAX_CONTAINERS) {
+                snprintf(err, errlen, "workload %s has more than %d containers", w->name,
+                         PIPELINE_MAX_CONTAINERS);
+                return REPLAY_EINPUT;
+            }
+            w->cont[w->n_c] = c;
+            w->cnames[w->n_c] = t->containers[c];
+            w->n_c++;
+        }
+    }
+    /* Count pass: one row per (step, pod) with any sample. */
+    for (size_t oi = 0; oi < n_ser; oi++) {
+        const struct trace_series *se = &t->series[order[oi]];
+        for (uint32_t i = 0; i < se->count; i++) {
+            int64_t ts = t->t_s[se->first + i];
+            if (ts < in->from_s || ts > in->to_s)
+                continue;
+            int64_t k = step_of(in, ts);
+            if (k < 0 || k >= in->n_steps)
+                continue;
+            w->n_samples++;
+            if (stamp[k] != se->pod + 1) {
+                stamp[k] = se->pod + 1;
+                w->row_off[k + 1]++;
+            }
+        }
+    }
+    w->first_step = -1;
+    w->last_step = -1;
+    for (int64_t k = 0; k < in->n_steps; k++) {
+        uint32_t n = w->row_off[k + 1];
+        if (n) {
+            if (w->first_step < 0)
+                w->first_step = k;
+            w->last_step = k;
+            if ((int32_t)n > w->max_pods)
+                w->max_pods = (int32_t)n;
+        }
+        w->row_off[k + 1] += w->row_off[k];
+    }
+    w->n_rows = w->row_off[in->n_steps];
+    if (w->n_rows == 0)
+        return 0;
+    w->cpu = calloc((size_t)w->n_rows * w->n_c, sizeof(double));
+    w->mem = calloc((size_t)w->n_rows * w->n_c, sizeof(double));
+    if (!w->cpu || !w->mem)
+        return PS_ENOMEM;
+    /* Fill pass: each pod takes the next free row of each step it has samples at.
+     * stamp2 has its own markers, so the count pass's need no reset (pod ids are
+     * unique across workloads). */
+    for (int64_t k = 0; k < in->n_steps; k++)
+        cursor[k] = w->row_off[k];
+    for (size_t oi = 0; oi < n_ser; oi++) {
+        const struct trace_series *se = &t->series[order[oi]];
+        uint32_t c;
+        for (c = 0; c < w->n_c; c++)
+            if (w->cont[c] == se->container)
+                break;
+        for (uint32_t i = 0; i < se->count; i++) {
+            size_t j = se->first + i;
+            int64_t ts = t->t_s[j];
+            if (ts < in->from_s || ts > in->to_s)
+                continue;
+            int64_t k = step_of(in, ts);
+            if (k < 0 || k >= in->n_steps)
+                continue;
+            if (stamp2[k] != se->pod + 1) {
+                stamp2[k] = se->pod + 1;
+                rowidx[k] = cursor[k]++;
+            }
+            size_t cell = (size_t)rowidx[k] * w->n_c + c;
+            w->cpu[cell] = (double)t->cpu_milli[j];
+            w->mem[cell] = (double)t->mem_bytes[j];
+        }
+    }
+    return 0;
+}
+
+int replay_input_new(const struct trace *t, const struct replay_input_opts *opts,
+                     struct replay_input **out, char *err, size_t errlen)
+{
+    struct replay_input *in = NULL;
+    uint32_t *stamp = NULL, *stamp2 = NULL, *cursor = NULL, *rowidx = NULL;
+    size_t *order = NULL;
+    void *scratch = NULL;
+    int rc = PS_ENOMEM;
+    struct replay_rule rule = {.kind = REPLAY_RULE_AUTO, .factor = 1.0};
+    *out = NULL;
+    if (opts)
+        rule = opts->rule;
+    if (!t || t->n_samples == 0 || t->n_workloads == 0) {
+        snprintf(err, errlen, "%s: no samples to replay", t && t->source ? t->source : "input");
+        return REPLAY_EINPUT;
+    }
+    in = calloc(1, sizeof(*in));
+    if (!in)
+        goto fail;
+    in->trace = t;
+    if (opts) {
+        in->fallback_cpu = opts->fallback_cpu;
+        in->fallback_mem = opts->fallback_mem;
+    }
+    in->step_s = t->step_s > 0 ? t->step_s : 60;
+    in->from_s = opts && opts->from_s > 0 ? opts->from_s : 0;
+    in->to_s = opts && opts->to_s >= 0 && opts->to_s < t->t_end_s ? opts->to_s : t->t_end_s;
+    if (in->to_s < in->from_s) {
+        snprintf(err, errlen, "%s: the time range [%lld, %lld] holds no samples",
+                 t->source ? t->source : "input", (long long)in->from_s, (long long)in->to_s);
+        rc = REPLAY_EINPUT;
+        goto fail;
+    }
+    in->n_steps = (in->to_s - in->from_s + in->step_s / 2) / in->step_s + 1;
+    if (in->n_steps > INT64_C(100000000)) {
+        snprintf(err, errlen, "%s: %lld steps of %llds: the span is too long for its step",
+                 t->source ? t->source : "input", (long long)in->n_steps, (long long)in->step_s);
+        rc = REPLAY_EINPUT;
+        goto fail;
+    }
+    in->has_requests = t->cpu_request_milli != NULL || t->mem_request_bytes != NULL;
+    if (rule.kind == REPLAY_RULE_AUTO && !in->has_requests) {
+        rule.kind = REPLAY_RULE_PERCENTILE;
+        rule.percentile = AUTO_PERCENTILE;
+        rule.factor = AUTO_FACTOR;
+        snprintf(in->rule, sizeof(in->rule), "auto (p%g*%g)", AUTO_PERCENTILE, AUTO_FACTOR);
+    } else {
+        rule_text(&rule, in->has_requests, in->rule, sizeof(in->rule));
+    }
+    if (rule.kind == REPLAY_RULE_RECORDED && !in->has_requests) {
+        snprintf(err, errlen, "%s: --initial-requests recorded: the input has no requests",
+                 t->source ? t->source : "input");
+        rc = REPLAY_ERULE;
+        goto fail;
+    }
+    in->wls = calloc(t->n_workloads, sizeof(*in->wls));
+    stamp = calloc((size_t)in->n_steps, sizeof(*stamp));
+    stamp2 = calloc((size_t)in->n_steps, sizeof(*stamp2));
+    cursor = calloc((size_t)in->n_steps, sizeof(*cursor));
+    rowidx = calloc((size_t)in->n_steps, sizeof(*rowidx));
+    order = malloc((t->n_series ? t->n_series : 1) * sizeof(*order));
+    if (!in->wls || !stamp || !stamp2 || !cursor || !rowidx || !order)
+        goto fail;
+    /* Series are sorted by workload: walk each workload's run. */
+    size_t s = 0;
+    for (uint32_t wid = 0; wid < t->n_workloads; wid++) {
+        size_t s0 = s;
+        size_t nsamp = 0;
+        while (s < t->n_series && t->series[s].workload == wid)
+            nsamp += t->series[s++].count;
+        if (s == s0)
+            continue;
+        struct wl *w = &in->wls[in->n_wls];
+        memset(w, 0, sizeof(*w));
+        rc = prepare_wl(in, w, wid, s0, s, stamp, stamp2, cursor, rowidx, order, err, errlen);
+        if (rc) {
+            in->n_wls++;
+            goto fail;
+        }
+        if (w->n_rows == 0) {
+            wl_free(w);
+            continue; /* nothing in the time range */
+        }
+        in->n_wls++;
+        in->n_samples += w->n_samples;
+        /* Requests, limits and the model, per container. */
+        void *grown = realloc(scratch, (nsamp ? nsamp : 1) * sizeof(double));
+        if (!grown) {
+            rc = PS_ENOMEM;
+            goto fail;
+        }
+        scratch = grown;
+        for (uint32_t c = 0; c < w->n_c; c++) {
+            w->cpu_lim0[c] = recorded_median(t, s0, s, w->cont[c], t->cpu_limit_milli, scratch);
+            w->mem_lim0[c] = recorded_median(t, s0, s, w->cont[c], t->mem_limit_bytes, scratch);
+            w->cpu_req0[c] = POLICY_UNSET;
+            w->mem_req0[c] = POLICY_UNSET;
+            if (rule.kind == REPLAY_RULE_AUTO || rule.kind == REPLAY_RULE_RECORDED) {
+                w->cpu_req0[c] =
+                    recorded_median(t, s0, s, w->cont[c], t->cpu_request_milli, scratch);
+                w->mem_req0[c] =
+                    recorded_median(t, s0, s, w->cont[c], t->mem_request_bytes, scratch);
+            } else if (rule.kind == REPLAY_RULE_FIXED) {
+                w->cpu_req0[c] = rule.cpu_milli;
+                w->mem_req0[c] = rule.mem_bytes;
+            }
+            /* Per-usage rule, and the fallback for a container with no recorded request. */
+            double pct = rule.kind == REPLAY_RULE_PERCENTILE ? rule.percentile : AUTO_PERCENTILE;
+            double fac = rule.kind == REPLAY_RULE_PERCENTILE ? rule.factor : AUTO_FACTOR;
+            if (w->cpu_req0[c] == POLICY_UNSET || w->cpu_req0[c] <= 0)
+                w->cpu_req0[c] =
+                    initial_from_usage(w, c, w->cpu, pct, fac, scratch, MIN_CPU_REQUEST_MILLI);
+            if (w->mem_req0[c] == POLICY_UNSET || w->mem_req0[c] <= 0)
+                w->mem_req0[c] =
+                    initial_from_usage(w, c, w->mem, pct, fac, scratch, MIN_MEM_REQUEST_BYTES);
+            if (rule.kind != REPLAY_RULE_AUTO && rule.kind != REPLAY_RULE_RECORDED) {
+                /* A chosen rule sets requests only; recorded limits would no longer fit. */
+                w->cpu_lim0[c] = POLICY_UNSET;
+                w->mem_lim0[c] = POLICY_UNSET;
+            }
+            int f1, f2;
+            fit_one(w, in->n_steps, c, w->cpu, &w->a_cpu[c], &f1,
+                    in->fallback_cpu == REPLAY_FALLBACK_FLOOR);
+            fit_one(w, in->n_steps, c, w->mem, &w->a_mem[c], &f2,
+                    in->fallback_mem == REPLAY_FALLBACK_FLOOR);
+            w->cpu_fit[c] = (uint8_t)f1;
+            w->mem_fit[c] = (uint8_t)f2;
+            w->fitted[c] = f1 || f2;
+            w->all_fixed_cpu[c] = !f1 && in->fallback_cpu == REPLAY_FALLBACK_FIXED;
+            w->all_fixed_mem[c] = !f2 && in->fallback_mem == REPLAY_FALLBACK_FIXED;
+        }
+    }
+    if (in->n_wls == 0 || in->n_samples == 0) {
+        snprintf(err, errlen, "%s: no samples in the time range", t->source ? t->source : "input");
+        rc = REPLAY_EINPUT;
+        goto fail;
+    }
+    free(stamp);
+    free(stamp2);
+    free(cursor);
+    free(rowidx);
+    free(order);
+    free(scratch);
+    *out = in;
+    return 0;
+fail:
+    if (rc == PS_ENOMEM)
+        snprintf(err, errlen, "out of memory preparing the replay");
+    free(stamp);
+    free(stamp2);
+    free(cursor);
+    free(rowidx);
+    free(order);
+    free(scratch);
+    replay_input_free(in);
+    return rc;
+}
+
+void replay_input_get_info(const struct replay_input *in, struct replay_input_info *out)
+{
+    out->source = in->trace->source ? in->trace->source : "";
+    out->n_workloads = in->n_wls;
+    out->n_samples = in->n_samples;
+    out->step_s = in->step_s;
+    out->n_steps = in->n_steps;
+    out->from_s = in->from_s;
+    out->to_s = in->to_s;
+    out->has_requests = in->has_requests;
+    out->rule = in->rule;
+    static const char *const names[] = {"floor", "load", "fixed"};
+    out->fallback_cpu = names[in->fallback_cpu <= REPLAY_FALLBACK_FIXED ? in->fallback_cpu : 0];
+    out->fallback_mem = names[in->fallback_mem <= REPLAY_FALLBACK_FIXED ? in->fallback_mem : 0];
+}
+
+const char *replay_input_workload(const struct replay_input *in, size_t w)
+{
+    return w < in->n_wls ? in->wls[w].name : NULL;
+}
+
+int replay_input_model(const struct replay_input *in, size_t w, size_t c, const char **container,
+                       struct replay_model_fit *out)
+{
+    if (w >= in->n_wls || c >= in->wls[w].n_c)
+        return PS_ENOENT;
+    *container = in->wls[w].cnames[c];
+    out->cpu_fixed_milli = in->wls[w].a_cpu[c];
+    out->mem_fixed_bytes = in->wls[w].a_mem[c];
+    out->fitted = in->wls[w].fitted[c];
+    static const char *const names[] = {"floor", "load", "fixed"};
+    out->cpu_model = in->wls[w].cpu_fit[c] ? "fit" : names[in->fallback_cpu <= 2 ? in->fallback_cpu : 0];
+    out->mem_model = in->wls[w].mem_fit[c] ? "fit" : names[in->fallback_mem <= 2 ? in->fallback_mem : 0];
+    return 0;
+}
+
+/* ---- running one policy ---- */
+
+struct sim {
+    int32_t m; /* simulated replicas */
+    int64_t cpu_req[PIPELINE_MAX_CONTAINERS], mem_req[PIPELINE_MAX_CONTAINERS];
+    int64_t cpu_lim[PIPELINE_MAX_CONTAINERS], mem_lim[PIPELINE_MAX_CONTAINERS];
+};
+
+/* Per-run buffers, grown only when the simulated replica count outgrows them. */
+struct bufs {
+    size_t cap; /* cells */
+    double *cpu, *mem;
+    uint8_t *oom;
+};
+
+static int bufs_reserve(struct bufs *b, size_t cells)
+{
+    if (cells <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < cells)
+        cap *= 2;
+    double *c = realloc(b->cpu, cap * sizeof(double));
+    if (!c)
+        return PS_ENOMEM;
+    b->cpu = c;
+    double *m = realloc(b->mem, cap * sizeof(double));
+    if (!m)
+        return PS_ENOMEM;
+    b->mem = m;
+    uint8_t *o = realloc(b->oom, cap);
+    if (!o)
+        return PS_ENOMEM;
+    b->oom = o;
+    b->cap = cap;
+    return 0;
+}
+
+static void finish_scores(struct replay_scores *sc, const int32_t *day_changes, size_t n_days,
+                          int32_t *scratch)
+{
+    sc->cpu_slack = sc->cpu_request_sum > 0 ? sc->cpu_slack_sum / sc->cpu_request_sum : 0.0;
+    sc->mem_slack = sc->mem_request_sum > 0 ? sc->mem_slack_sum / sc->mem_request_sum : 0.0;
+    sc->cpu_under_fraction =
+        sc->pod_samples ? (double)sc->cpu_under / (double)sc->pod_samples : 0.0;
+    sc->mem_over_request_fraction =
+        sc->pod_samples ? (double)sc->mem_over / (double)sc->pod_samples : 0.0;
+    sc->oom_per_pod_day = sc->pod_hours > 0 ? (double)sc->oom_events / (sc->pod_hours / 24.0) : 0;
+    if (n_days && day_changes) {
+        memcpy(scratch, day_changes, n_days * sizeof(*scratch));
+        /* Nearest rank, as the other percentiles of the report. */
+        for (size_t i = 1; i < n_days; i++) { /* insertion sort: n_days is small */
+            int32_t v = scratch[i];
+            size_t j = i;
+            while (j > 0 && scratch[j - 1] > v) {
+                scratch[j] = scratch[j - 1];
+                j--;
+            }
+            scratch[j] = v;
+        }
+        double r = ceil(0.99 * (double)n_days);
+        size_t i = r < 1 ? 0 : (size_t)r - 1;
+        if (i >= n_days)
+            i = n_days - 1;
+        sc->changes_per_day_p99 = scratch[i];
+    }
+}
+
+static void add_scores(struct replay_scores *tot, const struct replay_scores *w)
+{
+    tot->cpu_slack_sum += w->cpu_slack_sum;
+    tot->cpu_request_sum += w->cpu_request_sum;
+    tot->mem_slack_sum += w->mem_slack_sum;
+    tot->mem_request_sum += w->mem_request_sum;
+    tot->pod_samples += w->pod_samples;
+    tot->cpu_under += w->cpu_under;
+    tot->mem_over += w->mem_over;
+    tot->oom_events += w->oom_events;
+    tot->scale_events += w->scale_events;
+    tot->vertical_changes += w->vertical_changes;
+    tot->pod_restarts += w->pod_restarts;
+    tot->pod_hours += w->pod_hours;
+    tot->cpu_core_hours_requested += w->cpu_core_hours_requested;
+    tot->mem_gib_hours_requested += w->mem_gib_hours_requested;
+}
+
+void replay_result_free(struct replay_result *r)
+{
+    if (!r)
+        return;
+    if (r->series) {
+        for (size_t w = 0; w < r->n_workloads; w++) {
+            free(r->series[w].replicas);
+            free(r->series[w].cpu_use_milli);
+            free(r->series[w].cpu_req_milli);
+            free(r->series[w].mem_use_bytes);
+            free(r->series[w].mem_req_bytes);
+        }
+        free(r->series);
+    }
+    free(r->workloads);
+    free(r);
+}
+
+static int emit(const struct replay_sink *sink, struct replay_decision *d)
+{
+    if (!sink || !sink->decision)
+        return 0;
+    return sink->decision(sink->ctx, d);
+}
+
+struct run_ctx {
+    const struct replay_input *in;
+    const struct ps_policy *p;
+    const struct replay_sink *sink;
+    struct bufs b;
+    int32_t *day_changes; /* n_days per workload, all workloads */
+    size_t n_days;
+    size_t done;
+};
+
+static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
+                  struct replay_series *ser, struct pipeline_state *ps)
+{
+    const struct replay_input *in = rc_->in;
+    const struct wl *w = &in->wls[wi];
+    const struct ps_policy *p = rc_->p;
+    const uint32_t C = w->n_c;
+    const double step_h = (double)in->step_s / 3600.0;
+    int32_t *days = rc_->day_changes + wi * rc_->n_days;
+    struct sim sim;
+    struct pipeline_decision dec;
+    int rc;
+
+    sim.m = 0;
+    for (uint32_t c = 0; c < C; c++) {
+        sim.cpu_req[c] = w->cpu_req0[c];
+        sim.mem_req[c] = w->mem_req0[c];
+        sim.cpu_lim[c] = w->cpu_lim0[c];
+        sim.mem_lim[c] = w->mem_lim0[c];
+    }
+    const int horizontal = p->horizontal.enabled;
+    for (int64_t k = w->first_step; k <= w->last_step; k++) {
+        const uint32_t r0 = w->row_off[k];
+        const int32_t n = (int32_t)(w->row_off[k + 1] - r0);
+        if (n == 0)
+            continue;
+        /* Without a horizontal part the replicas are what the trace recorded;
+         * with one, the policy starts from the recorded count. */
+        if (!horizontal || sim.m == 0)
+            sim.m = n;
+        const int32_t m = sim.m;
+        if ((rc = bufs_reserve(&rc_->b, (size_t)m * C)))
+            return rc;
+        double *ucpu = rc_->b.cpu, *umem = rc_->b.mem;
+        uint8_t *oom = rc_->b.oom;
+        const double *rcpu = w->cpu + (size_t)r0 * C, *rmem = w->mem + (size_t)r0 * C;
+        if (m == n) {
+            memcpy(ucpu, rcpu, (size_t)m * C * sizeof(double));
+            memcpy(umem, rmem, (size_t)m * C * sizeof(double));
+        } else {
+            /* Closed-loop model: simulated pod j takes recorded pod j mod n's
+             * usage, its load part rescaled by n/m (docs/replay.md). */
+            const double ratio = (double)n / (double)m;
+            for (int32_t j = 0, i = 0; j < m; j++) {
+                for (uint32_t c = 0; c < C; c++) {
+                    const double fc = w->all_fixed_cpu[c] ? 1.0 : ratio;
+                    const double fm = w->all_fixed_mem[c] ? 1.0 : ratio;
+                    double u = w->a_cpu[c] + (rcpu[(size_t)i * C + c] - w->a_cpu[c]) * fc;
+                    double v = w->a_mem[c] + (rmem[(size_t)i * C + c] - w->a_mem[c]) * fm;
+                    ucpu[(size_t)j * C + c] = u > 0 ? u : 0;
+                    umem[(size_t)j * C + c] = v > 0 ? v : 0;
+                }
+                if (++i == n)
+                    i = 0;
+            }
+        }
+        /* Score the state in force during this step. */
+        double cpu_use_tot = 0, mem_use_tot = 0, cpu_req_tot = 0, mem_req_tot = 0;
+        for (uint32_t c = 0; c < C; c++) {
+            const double rq_c = (double)sim.cpu_req[c], rq_m = (double)sim.mem_req[c];
+            const double kill = sim.mem_lim[c] != POLICY_UNSET ? (double)sim.mem_lim[c] : rq_m;
+            double slack_c = 0, slack_m = 0, use_c = 0, use_m = 0;
+            int64_t under = 0, over = 0, ooms = 0;
+            for (int32_t j = 0; j < m; j++) {
+                const double uc = ucpu[(size_t)j * C + c], um = umem[(size_t)j * C + c];
+                use_c += uc;
+                use_m += um;
+                if (uc < rq_c)
+                    slack_c += rq_c - uc;
+                else if (uc > rq_c)
+                    under++;
+                if (um < rq_m)
+                    slack_m += rq_m - um;
+                else if (um > rq_m)
+                    over++;
+                const uint8_t o = um > kill;
+                oom[(size_t)j * C + c] = o;
+                ooms += o;
+            }
+            sc->cpu_slack_sum += slack_c;
+            sc->mem_slack_sum += slack_m;
+            sc->cpu_request_sum += rq_c * m;
+            sc->mem_request_sum += rq_m * m;
+            sc->cpu_under += under;
+            sc->mem_over += over;
+            sc->oom_events += ooms;
+            cpu_use_tot += use_c;
+            mem_use_tot += use_m;
+            cpu_req_tot += rq_c * m;
+            mem_req_tot += rq_m * m;
+        }
+        sc->pod_samples += (int64_t)m * C;
+        sc->pod_hours += m * step_h;
+        sc->cpu_core_hours_requested += cpu_req_tot / 1000.0 * step_h;
+        sc->mem_gib_hours_requested += mem_req_tot / GIB * step_h;
+        if (ser) {
+            ser->replicas[k] = m;
+            ser->cpu_use_milli[k] = (float)cpu_use_tot;
+            ser->cpu_req_milli[k] = (float)cpu_req_tot;
+            ser->mem_use_bytes[k] = (float)mem_use_tot;
+            ser->mem_req_bytes[k] = (float)mem_req_tot;
+        }
+        rc_->done += (size_t)n * C;
+        if (!ps)
+            continue; /* static: no decisions */
+
+        const int64_t t_s = in->from_s + k * in->step_s;
+        struct pipeline_obs obs = {
+            .now_ms = t_s * 1000,
+            .replicas = m,
+            .n_containers = C,
+            .cpu_milli = ucpu,
+            .mem_bytes = umem,
+            .oom = oom,
+            .cpu_request_milli = sim.cpu_req,
+            .mem_request_bytes = sim.mem_req,
+            .cpu_limit_milli = sim.cpu_lim,
+            .mem_limit_bytes = sim.mem_lim,
+        };
+        if ((rc = pipeline_step(ps, &obs, &dec)))
+            return rc;
+        const size_t day = (size_t)((k * in->step_s) / 86400);
+        const uint8_t *owners = dec.coordinated ? dec.owner : NULL;
+        if (dec.ownership_changed) {
+            struct replay_decision d = {
+                .t_s = t_s,
+                .workload = w->name,
+                .policy = p->name,
+                .kind = PIPELINE_OWNERSHIP,
+                .replicas_before = m,
+                .replicas_after = m,
+                .n_containers = C,
+                .containers = w->cnames,
+                .reason = dec.ownership_reason,
+                .owners = owners,
+                .bottleneck_before = dec.bottleneck_before,
+                .bottleneck_after = dec.bottleneck_after,
+            };
+            if ((rc = emit(rc_->sink, &d)))
+                return rc;
+        }
+        if (dec.scale && horizontal && dec.replicas_after != m && dec.replicas_after >= 0) {
+            struct replay_decision d = {
+                .t_s = t_s,
+                .workload = w->name,
+                .policy = p->name,
+                .kind = PIPELINE_SCALE,
+                .replicas_before = m,
+                .replicas_after = dec.replicas_after,
+                .n_containers = C,
+                .containers = w->cnames,
+                .reason = dec.scale_reason,
+                .owners = owners,
+            };
+            sim.m = dec.replicas_after;
+            sc->scale_events++;
+            days[day < rc_->n_days ? day : rc_->n_days - 1]++;
+            if ((rc = emit(rc_->sink, &d)))
+                return rc;
+        }
+        if (dec.resources) {
+            struct replay_decision d = {
+                .t_s = t_s,
+                .workload = w->name,
+                .policy = p->name,
+                .kind = PIPELINE_RESOURCES,
+                .replicas_before = sim.m,
+                .replicas_after = sim.m,
+                .n_containers = C,
+                .containers = w->cnames,
+                .cpu_before = sim.cpu_req,
+                .mem_before = sim.mem_req,
+                .cpu_after = dec.cpu_request_milli,
+                .mem_after = dec.mem_request_bytes,
+                .cpu_limit_before = sim.cpu_lim,
+                .mem_limit_before = sim.mem_lim,
+                .cpu_limit_after = dec.cpu_limit_milli,
+                .mem_limit_after = dec.mem_limit_bytes,
+                .resources_touched = dec.resources_touched,
+                .pods_restarted = dec.pods_restarted,
+                .reason = dec.resources_reason,
+                .owners = owners,
+            };
+            if ((rc = emit(rc_->sink, &d)))
+                return rc;
+            for (uint32_t c = 0; c < C; c++) {
+                sim.cpu_req[c] = dec.cpu_request_milli[c];
+                sim.mem_req[c] = dec.mem_request_bytes[c];
+                sim.cpu_lim[c] = dec.cpu_limit_milli[c];
+                sim.mem_lim[c] = dec.mem_limit_bytes[c];
+            }
+            sc->vertical_changes++;
+            sc->pod_restarts += dec.pods_restarted;
+            days[day < rc_->n_days ? day : rc_->n_days - 1]++;
+        }
+        if (rc_->sink && rc_->sink->progress && (k & 4095) == 0)
+            rc_->sink->progress(rc_->sink->ctx, rc_->done, in->n_samples);
+    }
+    return 0;
+}
+
+int replay_run(const struct replay_input *in, const struct ps_policy *p,
+               const struct replay_run_opts *opts, const struct replay_sink *sink,
+               struct replay_result **out, char *err, size_t errlen)
+{
+    struct replay_result *r = NULL;
+    struct run_ctx ctx = {.in = in, .p = p, .sink = sink};
+    int32_t *scratch = NULL;
+    int rc;
+    *out = NULL;
+    rc = pipeline_policy_available(p, err, errlen);
+    if (rc) {
+        char why[256];
+        snprintf(why, sizeof(why), "%s", err);
+        snprintf(err, errlen, "policy '%s' is not available in this build: %s", p->name, why);
+        return rc;
+    }
+    const int decides =
+        p->horizontal.enabled || p->vertical.enabled || p->mode == POLICY_MODE_COORDINATED;
+    rc = PS_ENOMEM;
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        goto fail;
+    snprintf(r->policy, sizeof(r->policy), "%s", p->name);
+    r->n_workloads = in->n_wls;
+    r->n_steps = in->n_steps;
+    r->n_samples = in->n_samples;
+    r->workloads = calloc(in->n_wls, sizeof(*r->workloads));
+    ctx.n_days = (size_t)(((in->n_steps - 1) * in->step_s) / 86400) + 1;
+    ctx.day_changes = calloc(in->n_wls * ctx.n_days, sizeof(*ctx.day_changes));
+    scratch = calloc(in->n_wls * ctx.n_days, sizeof(*scratch));
+    if (!r->workloads || !ctx.day_changes || !scratch)
+        goto fail;
+    if (opts && opts->series) {
+        r->series = calloc(in->n_wls, sizeof(*r->series));
+        if (!r->series)
+            goto fail;
+        for (size_t w = 0; w < in->n_wls; w++) {
+            struct replay_series *s = &r->series[w];
+            size_t n = (size_t)in->n_steps;
+            s->replicas = calloc(n, sizeof(*s->replicas));
+            s->cpu_use_milli = calloc(n, sizeof(float));
+            s->cpu_req_milli = calloc(n, sizeof(float));
+            s->mem_use_bytes = calloc(n, sizeof(float));
+            s->mem_req_bytes = calloc(n, sizeof(float));
+            if (!s->replicas || !s->cpu_use_milli || !s->cpu_req_milli || !s->mem_use_bytes ||
+                !s->mem_req_bytes)
+                goto fail;
+        }
+    }
+    for (size_t w = 0; w < in->n_wls; w++) {
+        struct pipeline_state *ps = NULL;
+        if (decides) {
+            rc = pipeline_state_new(p, in->wls[w].n_c, in->wls[w].cnames, &ps);
+            if (rc) {
+                snprintf(err, errlen, "policy '%s', workload %s: %s", p->name, in->wls[w].name,
+                         pipeline_strerror(rc));
+                goto fail;
+            }
+        }
+        rc = run_wl(&ctx, w, &r->workloads[w], r->series ? &r->series[w] : NULL, ps);
+        pipeline_state_free(ps);
+        if (rc) {
+            snprintf(err, errlen, "policy '%s', workload %s: %s", p->name, in->wls[w].name,
+                     pipeline_strerror(rc));
+            goto fail;
+        }
+        finish_scores(&r->workloads[w], ctx.day_changes + w * ctx.n_days, ctx.n_days, scratch);
+        add_scores(&r->totals, &r->workloads[w]);
+        if (sink && sink->progress)
+            sink->progress(sink->ctx, ctx.done, in->n_samples);
+    }
+    /* The total's p99 is over every (workload, day) pair. */
+    finish_scores(&r->totals, ctx.day_changes, in->n_wls * ctx.n_days, scratch);
+    free(ctx.b.cpu);
+    free(ctx.b.mem);
+    free(ctx.b.oom);
+    free(ctx.day_changes);
+    free(scratch);
+    *out = r;
+    return 0;
+fail:
+    if (rc == PS_ENOMEM)
+        snprintf(err, errlen, "out of memory replaying policy '%s'", p->name);
+    free(ctx.b.cpu);
+    free(ctx.b.mem);
+    free(ctx.b.oom);
+    free(ctx.day_changes);
+    free(scratch);
+    replay_result_free(r);
+    return rc;
+}

@@ -1,0 +1,401 @@
+/* Unit tests of the replay engine (engine/replay.c) on hand-built traces. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "podscaler/replay.h"
+
+#define EPS 1e-9
+#define MIB INT64_C(1048576)
+
+/* A trace of one workload whose pods each use cpu = 10 + 120 / n and
+ * memory = (1000 + 6000 / n) MiB at every step, with n pods in the step: 1, 2, 3, 4, 6
+ * pods over five 60 s steps. The model must find the fixed parts 10m and 1000 MiB. */
+struct built {
+    struct trace t;
+    char *workloads[2];
+    char *pods[6];
+    uint32_t pod_workload[6];
+    char *containers[1];
+    struct trace_series series[6];
+    int64_t t_s[64], cpu[64], mem[64];
+};
+
+static void build_varying(struct built *b)
+{
+    static const int npods[5] = {1, 2, 3, 4, 6};
+    memset(b, 0, sizeof(*b));
+    static char w[] = "web", c[] = "main";
+    static char p[6][8] = {"p0", "p1", "p2", "p3", "p4", "p5"};
+    b->workloads[0] = w;
+    b->containers[0] = c;
+    size_t n = 0;
+    for (uint32_t pod = 0; pod < 6; pod++) {
+        b->pods[pod] = p[pod];
+        b->series[pod] = (struct trace_series){0, pod, 0, (uint32_t)n, 0};
+        for (int k = 0; k < 5; k++) {
+            if ((int)pod >= npods[k])
+                continue;
+            b->t_s[n] = k * 60;
+            b->cpu[n] = 10 + 120 / npods[k];
+            b->mem[n] = (int64_t)(1000 + 6000 / npods[k]) * MIB;
+            n++;
+            b->series[pod].count++;
+        }
+    }
+    b->t.workloads = b->workloads;
+    b->t.n_workloads = 1;
+    b->t.pods = b->pods;
+    b->t.pod_workload = b->pod_workload;
+    b->t.n_pods = 6;
+    b->t.containers = b->containers;
+    b->t.n_containers = 1;
+    b->t.series = b->series;
+    b->t.n_series = 6;
+    b->t.t_s = b->t_s;
+    b->t.cpu_milli = b->cpu;
+    b->t.mem_bytes = b->mem;
+    b->t.n_samples = n;
+    b->t.t_end_s = 240;
+    b->t.step_s = 60;
+    b->t.source = c;
+}
+
+static void test_model_fit(void **state)
+{
+    (void)state;
+    struct built b;
+    build_varying(&b);
+    struct replay_input *in;
+    char err[256];
+    struct replay_input_opts o = {.to_s = -1};
+    assert_int_equal(replay_rule_parse("max", &o.rule, err, sizeof(err)), 0);
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
+    struct replay_input_info info;
+    replay_input_get_info(in, &info);
+    assert_int_equal(info.n_workloads, 1);
+    assert_int_equal(info.n_samples, 16);
+    assert_int_equal(info.n_steps, 5);
+    const char *cname;
+    struct replay_model_fit fit;
+    assert_int_equal(replay_input_model(in, 0, 0, &cname, &fit), 0);
+    assert_string_equal(cname, "main");
+    assert_true(fit.fitted);
+    assert_true(fabs(fit.cpu_fixed_milli - 10.0) < 1e-6);
+    assert_true(fabs(fit.mem_fixed_bytes - 1000.0 * MIB) < 1e-3);
+    assert_int_equal(replay_input_model(in, 0, 1, &cname, &fit), PS_ENOENT);
+
+    /* static under max: requests 130m and 7000 MiB; replicas as recorded. */
+    struct ps_policy p;
+    assert_int_equal(policy_builtin("static", &p), 0);
+    struct replay_result *r;
+    struct replay_run_opts ro = {.series = 1};
+    assert_int_equal(replay_run(in, &p, &ro, NULL, &r, err, sizeof(err)), 0);
+    const struct replay_scores *s = &r->totals;
+    assert_int_equal(s->pod_samples, 16);
+    assert_int_equal(s->cpu_under, 0);
+    assert_int_equal(s->oom_events, 0);
+    /* slack: per step n * (130 - (10 + 120/n)) = 120n - 120; n = 1,2,3,4,6 */
+    double cpu_slack = (0 + 120 + 240 + 360 + 600) / (16.0 * 130);
+    assert_true(fabs(s->cpu_slack - cpu_slack) < EPS);
+    double mem_slack = (0 + 6000 + 12000 + 18000 + 30000) / (16.0 * 7000);
+    assert_true(fabs(s->mem_slack - mem_slack) < EPS);
+    assert_true(fabs(s->pod_hours - 16.0 / 60) < EPS);
+    assert_true(fabs(s->cpu_core_hours_requested - 16 * 0.130 / 60) < EPS);
+    assert_int_equal(r->series[0].replicas[4], 6);
+    assert_true(fabs(r->series[0].cpu_use_milli[4] - 180.0f) < 1e-3);
+    assert_true(fabs(r->series[0].cpu_req_milli[2] - 390.0f) < 1e-3);
+    assert_int_equal(s->scale_events, 0);
+    assert_true(fabs(s->changes_per_day_p99) < EPS);
+    assert_int_equal(r->n_workloads, 1);
+    assert_true(fabs(r->workloads[0].cpu_slack - cpu_slack) < EPS);
+    replay_result_free(r);
+
+    /* A policy that needs data usage does not hold never yields a result. */
+    assert_int_equal(policy_builtin("hpa", &p), 0);
+    p.horizontal.metrics[0].type = POLICY_METRIC_EXTERNAL;
+    r = (struct replay_result *)&p; /* must be reset to NULL */
+    assert_int_equal(replay_run(in, &p, &ro, NULL, &r, err, sizeof(err)), PIPELINE_EUNAVAILABLE);
+    assert_null(r);
+    assert_non_null(strstr(err, "policy 'hpa' is not available in this build"));
+    replay_input_free(in);
+}
+
+static void test_rules(void **state)
+{
+    (void)state;
+    struct replay_rule r;
+    char err[256];
+    assert_int_equal(replay_rule_parse("auto", &r, err, sizeof(err)), 0);
+    assert_int_equal(r.kind, REPLAY_RULE_AUTO);
+    assert_int_equal(replay_rule_parse("recorded", &r, err, sizeof(err)), 0);
+    assert_int_equal(r.kind, REPLAY_RULE_RECORDED);
+    assert_int_equal(replay_rule_parse("p90", &r, err, sizeof(err)), 0);
+    assert_int_equal(r.kind, REPLAY_RULE_PERCENTILE);
+    assert_true(r.percentile == 90.0 && r.factor == 1.0);
+    assert_int_equal(replay_rule_parse("p99.5*1.2", &r, err, sizeof(err)), 0);
+    assert_true(r.percentile == 99.5 && r.factor == 1.2);
+    assert_int_equal(replay_rule_parse("max*2", &r, err, sizeof(err)), 0);
+    assert_true(r.percentile == 100.0 && r.factor == 2.0);
+    assert_int_equal(replay_rule_parse("cpu=250m,memory=1Gi", &r, err, sizeof(err)), 0);
+    assert_int_equal(r.kind, REPLAY_RULE_FIXED);
+    assert_int_equal(r.cpu_milli, 250);
+    assert_int_equal(r.mem_bytes, INT64_C(1073741824));
+    static const char *const bad[] = {"",
+                                      "p0",
+                                      "p101",
+                                      "pxx",
+                                      "max*",
+                                      "max*0",
+                                      "p50*-1",
+                                      "p50x",
+                                      "cpu=1",
+                                      "cpu=-1,memory=1Gi",
+                                      "cpu=1,memory=zz",
+                                      "median",
+                                      "cpu=0,memory=1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        if (replay_rule_parse(bad[i], &r, err, sizeof(err)) != REPLAY_ERULE || !err[0]) {
+            print_error("rule \"%s\" was accepted\n", bad[i]);
+            fail();
+        }
+    }
+}
+
+static void test_fallback(void **state)
+{
+    (void)state;
+    uint8_t c = 9, m = 9;
+    char err[256];
+    assert_int_equal(replay_fallback_parse("fixed", &c, &m, err, sizeof(err)), 0);
+    assert_true(c == REPLAY_FALLBACK_FIXED && m == REPLAY_FALLBACK_FIXED);
+    assert_int_equal(replay_fallback_parse("load", &c, &m, err, sizeof(err)), 0);
+    assert_true(c == REPLAY_FALLBACK_LOAD && m == REPLAY_FALLBACK_LOAD);
+    assert_int_equal(replay_fallback_parse("memory=fixed", &c, &m, err, sizeof(err)), 0);
+    assert_true(c == REPLAY_FALLBACK_LOAD && m == REPLAY_FALLBACK_FIXED);
+    assert_int_equal(replay_fallback_parse("cpu=fixed,memory=load", &c, &m, err, sizeof(err)), 0);
+    assert_true(c == REPLAY_FALLBACK_FIXED && m == REPLAY_FALLBACK_LOAD);
+    assert_int_equal(replay_fallback_parse("floor", &c, &m, err, sizeof(err)), 0);
+    assert_true(c == REPLAY_FALLBACK_FLOOR && m == REPLAY_FALLBACK_FLOOR);
+    assert_int_equal(replay_fallback_parse("cpu=load", &c, &m, err, sizeof(err)), 0);
+    assert_true(c == REPLAY_FALLBACK_LOAD && m == REPLAY_FALLBACK_FLOOR);
+    static const char *const bad[] = {
+        "",         "cpu=",   "cpu=fixed,",           ",", "memory=half",
+        "gpu=load", "fixedx", "cpu=load,,memory=load"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        c = m = 7;
+        if (replay_fallback_parse(bad[i], &c, &m, err, sizeof(err)) != REPLAY_ERULE || c != 7 ||
+            m != 7) {
+            print_error("fallback \"%s\" was accepted\n", bad[i]);
+            fail();
+        }
+    }
+
+    /* Two pods at constant replicas: nothing to fit. Under "load" one pod would
+     * carry both pods' usage; under "fixed" it keeps its own. */
+    struct built b;
+    build_varying(&b);
+    for (size_t i = 0; i < b.t.n_samples; i++)
+        b.t.t_s[i] = 0; /* every pod at one step: 6 pods, constant */
+    for (uint32_t pod = 0; pod < 6; pod++)
+        b.series[pod].count = 1;
+    size_t n = 0;
+    for (uint32_t pod = 0; pod < 6; pod++) {
+        b.series[pod].first = (uint32_t)n;
+        b.t_s[n] = 0;
+        b.cpu[n] = 100;
+        b.mem[n] = 100 * MIB;
+        n++;
+    }
+    b.t.n_samples = n;
+    b.t.t_end_s = 0;
+    struct replay_input_opts o = {.to_s = -1};
+    replay_rule_parse("max", &o.rule, err, sizeof(err));
+    o.fallback_mem = REPLAY_FALLBACK_FIXED;
+    struct replay_input *in;
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
+    const char *cname;
+    struct replay_model_fit fit;
+    assert_int_equal(replay_input_model(in, 0, 0, &cname, &fit), 0);
+    assert_false(fit.fitted);
+    assert_string_equal(fit.cpu_model, "floor"); /* the default */
+    assert_string_equal(fit.mem_model, "fixed");
+    struct replay_input_info info;
+    replay_input_get_info(in, &info);
+    assert_string_equal(info.fallback_cpu, "floor");
+    assert_string_equal(info.fallback_mem, "fixed");
+    replay_input_free(in);
+}
+
+static void test_fixed_rule_and_scores(void **state)
+{
+    (void)state;
+    struct built b;
+    build_varying(&b);
+    struct replay_input *in;
+    char err[256];
+    struct replay_input_opts o = {.to_s = -1};
+    /* 50m and 1999Mi: CPU short where n <= 2, memory over the request everywhere. */
+    assert_int_equal(replay_rule_parse("cpu=50m,memory=1999Mi", &o.rule, err, sizeof(err)), 0);
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
+    struct ps_policy p;
+    policy_builtin("static", &p);
+    struct replay_result *r;
+    assert_int_equal(replay_run(in, &p, NULL, NULL, &r, err, sizeof(err)), 0);
+    assert_null(r->series);
+    /* cpu per pod 130, 70, 50, 40, 30: under only where usage > 50 (n = 1, 2): 3 samples */
+    assert_int_equal(r->totals.cpu_under, 3);
+    assert_true(fabs(r->totals.cpu_under_fraction - 3.0 / 16) < EPS);
+    assert_int_equal(r->totals.oom_events, 16);
+    assert_true(fabs(r->totals.mem_over_request_fraction - 1.0) < EPS);
+    assert_true(fabs(r->totals.oom_per_pod_day - 16 / (16.0 / 60 / 24)) < 1e-6);
+    /* slack of CPU: 50 - 40 (4 pods) + 50 - 30 (6 pods) = 40 + 120; requested 16 * 50 */
+    assert_true(fabs(r->totals.cpu_slack - 160.0 / 800) < EPS);
+    replay_result_free(r);
+    replay_input_free(in);
+
+    /* A time range keeps the steps inside it only. */
+    o.from_s = 120;
+    o.to_s = 180;
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
+    struct replay_input_info info;
+    replay_input_get_info(in, &info);
+    assert_int_equal(info.n_steps, 2);
+    assert_int_equal(info.n_samples, 7);
+    replay_input_free(in);
+    o.from_s = 1000;
+    o.to_s = -1;
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), REPLAY_EINPUT);
+    assert_non_null(strstr(err, "time range"));
+    /* recorded requests that the input does not have */
+    o.from_s = 0;
+    assert_int_equal(replay_rule_parse("recorded", &o.rule, err, sizeof(err)), 0);
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), REPLAY_ERULE);
+    assert_non_null(strstr(err, "no requests"));
+}
+
+static int count_decisions(void *ctx, const struct replay_decision *d)
+{
+    (void)d;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_empty_and_sink(void **state)
+{
+    (void)state;
+    struct trace t;
+    memset(&t, 0, sizeof(t));
+    struct replay_input *in;
+    char err[256];
+    assert_int_equal(replay_input_new(&t, NULL, &in, err, sizeof(err)), REPLAY_EINPUT);
+    assert_non_null(strstr(err, "no samples"));
+    struct built b;
+    build_varying(&b);
+    assert_int_equal(replay_input_new(&b.t, NULL, &in, err, sizeof(err)), 0);
+    int n = 0;
+    struct replay_sink sink = {.ctx = &n, .decision = count_decisions};
+    struct ps_policy p;
+    policy_builtin("static", &p);
+    struct replay_result *r;
+    assert_int_equal(replay_run(in, &p, NULL, &sink, &r, err, sizeof(err)), 0);
+    assert_int_equal(n, 0); /* static decides nothing */
+    replay_result_free(r);
+    replay_input_free(in);
+}
+
+/* The decision step as the controller calls it: no replay around it. */
+static void test_pipeline(void **state)
+{
+    (void)state;
+    struct ps_policy p;
+    struct pipeline_state *ps = NULL;
+    const char *names[1] = {"main"};
+    char why[256];
+
+    /* Parts that need data usage does not hold are refused. */
+    policy_builtin("coordinated", &p);
+    assert_int_equal(pipeline_policy_available(&p, why, sizeof(why)), 0);
+    p.bottleneck = POLICY_BOTTLENECK_METRICS;
+    assert_int_equal(pipeline_policy_available(&p, why, sizeof(why)), PIPELINE_EUNAVAILABLE);
+    assert_non_null(strstr(why, "metrics"));
+    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), PIPELINE_EUNAVAILABLE);
+    assert_null(ps);
+    policy_builtin("hpa", &p);
+    p.horizontal.metrics[0].type = POLICY_METRIC_PODS;
+    assert_int_equal(pipeline_policy_available(&p, why, sizeof(why)), PIPELINE_EUNAVAILABLE);
+    assert_non_null(strstr(why, "Pods"));
+
+    /* The HPA at 80% of 100m: 2 pods at 90m each go to 3. */
+    policy_builtin("hpa", &p);
+    assert_int_equal(pipeline_policy_available(&p, why, sizeof(why)), 0);
+    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    assert_int_equal(pipeline_state_new(&p, 0, names, &(struct pipeline_state *){NULL}), PS_EINVAL);
+    double cpu[2] = {90, 90}, mem[2] = {1e8, 1e8};
+    int64_t rc_ = 100, rm = 200000000, lc = POLICY_UNSET, lm = POLICY_UNSET;
+    struct pipeline_obs obs = {.now_ms = 1000,
+                               .replicas = 2,
+                               .n_containers = 1,
+                               .cpu_milli = cpu,
+                               .mem_bytes = mem,
+                               .cpu_request_milli = &rc_,
+                               .mem_request_bytes = &rm,
+                               .cpu_limit_milli = &lc,
+                               .mem_limit_bytes = &lm};
+    struct pipeline_decision d;
+    assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+    assert_true(d.scale);
+    assert_int_equal(d.replicas_after, 3);
+    assert_non_null(strstr(d.scale_reason, "above target"));
+    assert_false(d.resources);
+    /* Within the HPA sync period (15 s) nothing is reconsidered. */
+    obs.now_ms += 5000;
+    obs.replicas = 3;
+    double cpu3[3] = {10, 10, 10}, mem3[3] = {1e8, 1e8, 1e8};
+    obs.cpu_milli = cpu3;
+    obs.mem_bytes = mem3;
+    assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+    assert_false(d.scale);
+    /* A mismatched observation is refused. */
+    obs.n_containers = 2;
+    assert_int_equal(pipeline_step(ps, &obs, &d), PS_EINVAL);
+    pipeline_state_free(ps);
+    pipeline_state_free(NULL);
+
+    /* The VPA with requests far above usage: evicted to the recommendation. */
+    policy_builtin("vpa", &p);
+    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    rc_ = 4000;
+    rm = INT64_C(8) << 30;
+    obs.n_containers = 1;
+    obs.replicas = 2;
+    obs.cpu_milli = cpu;
+    obs.mem_bytes = mem;
+    obs.now_ms = 1000;
+    assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+    assert_true(d.resources);
+    assert_int_equal(d.pods_restarted, 2);
+    assert_true(d.cpu_request_milli[0] < 4000 && d.cpu_request_milli[0] > 0);
+    assert_true(d.mem_request_bytes[0] < rm && d.mem_request_bytes[0] > 0);
+    assert_int_equal(d.resources_touched, POLICY_RES_BOTH);
+    assert_true(d.cpu_limit_milli[0] == POLICY_UNSET && d.mem_limit_bytes[0] == POLICY_UNSET);
+    pipeline_state_free(ps);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_fit),      cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_fallback),       cmocka_unit_test(test_fixed_rule_and_scores),
+        cmocka_unit_test(test_empty_and_sink), cmocka_unit_test(test_pipeline),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# podscaler replay from the command line: golden decisions, scores, every output
+# format, the JSON keys on every shared trace, and every bad input.
+#
+# usage: test_replay_cli.sh PODSCALER TEST_DIR SHARED_DIR SOURCE_DIR
+set -u
+ps=${1:?podscaler binary}
+here=${2:?tests/replay dir}
+shared=${3:?shared dir}
+src=${4:?source dir}
+data=$here/data
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); }
+bad() {
+  n=$((n + 1))
+  fails=$((fails + 1))
+  echo "FAIL: $*" >&2
+}
+
+# expect_rc WANT NAME CMD...: runs CMD, stdout to $tmp/out, stderr to $tmp/err.
+expect_rc() {
+  local want=$1 name=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" = "$want" ]; then ok; else
+    bad "$name: exit $rc, wanted $want; stderr: $(head -c 400 "$tmp/err")"
+  fi
+}
+
+# expect_err SUBSTRING NAME: the last command's stderr contains SUBSTRING.
+expect_err() {
+  if grep -qF -- "$1" "$tmp/err"; then ok; else
+    bad "$2: stderr lacks '$1': $(head -c 400 "$tmp/err")"
+  fi
+}
+
+# ---- help and usage errors (exit 2, one line) ----
+expect_rc 0 help "$ps" replay --help
+for flag in --policy --format --decisions --initial-requests --quiet --skip-bad-rows --from --to -o --per-workload --model-fallback; do
+  grep -qF -- "$flag" "$tmp/out" && ok || bad "help lacks $flag"
+done
+expect_rc 2 "no input" "$ps" replay
+expect_err "missing INPUT" "no input"
+expect_rc 2 "unknown flag" "$ps" replay "$data/golden-hpa.csv" --bogus
+expect_err "unknown flag '--bogus'" "unknown flag"
+[ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "usage error is not one line"
+expect_rc 2 "bad format" "$ps" replay "$data/golden-hpa.csv" --format xml
+expect_err "--format 'xml'" "bad format"
+expect_rc 2 "flag without value" "$ps" replay "$data/golden-hpa.csv" --format
+expect_err "--format needs a value" "flag without value"
+expect_rc 2 "unknown policy" "$ps" replay "$data/golden-hpa.csv" --policy nosuch
+expect_err "unknown policy 'nosuch'" "unknown policy"
+expect_rc 2 "policy twice" "$ps" replay "$data/golden-hpa.csv" --policy static --policy static
+expect_err "given twice" "policy twice"
+expect_rc 2 "bad rule" "$ps" replay "$data/golden-hpa.csv" --initial-requests p200
+expect_err "--initial-requests" "bad rule"
+expect_rc 2 "two inputs" "$ps" replay "$data/golden-hpa.csv" "$data/golden-vpa.csv"
+expect_err "more than one INPUT" "two inputs"
+expect_rc 2 "bad duration" "$ps" replay "$data/golden-hpa.csv" --from 5x
+expect_err "--from '5x'" "bad duration"
+expect_rc 2 "to before from" "$ps" replay "$data/golden-hpa.csv" --from 2h --to 1h
+expect_err "--to is before --from" "to before from"
+# The coordinated policy runs, and says who owns what in its decisions.
+if "$ps" replay "$data/golden-hpa.csv" --policy coordinated -q --decisions "$tmp/coord.jsonl" \
+    >/dev/null 2>"$tmp/err" && grep -q '"kind":"ownership"' "$tmp/coord.jsonl" &&
+    grep -q '"owners":{"cpu":"horizontal","memory":"vertical"}' "$tmp/coord.jsonl"; then
+  ok
+else
+  bad "coordinated replay: $(cat "$tmp/err")"
+fi
+
+# ---- bad inputs (exit 1, the file, line and field named) ----
+expect_rc 1 "missing file" "$ps" replay "$tmp/nope.csv" -o "$tmp/never.txt"
+expect_err "$tmp/nope.csv" "missing file"
+[ ! -e "$tmp/never.txt" ] && ok || bad "a failed replay left its -o file"
+printf 't_seconds,workload,pod,container,cpu_millicores,memory_bytes\n0,w,p,main,10,100\n60,w,p,main,abc,100\n120,w,p,main,10,100\n' >"$tmp/bad.csv"
+expect_rc 1 "bad row" "$ps" replay "$tmp/bad.csv"
+expect_err "bad.csv:3: cpu_millicores" "bad row"
+expect_rc 0 "skip bad rows" "$ps" replay "$tmp/bad.csv" --skip-bad-rows --policy static
+expect_err "1 bad rows skipped" "skip bad rows"
+printf 'foo,bar\n1,2\n' >"$tmp/badhdr.csv"
+expect_rc 1 "bad header" "$ps" replay "$tmp/badhdr.csv"
+expect_err "badhdr.csv:1" "bad header"
+: >"$tmp/empty.csv"
+expect_rc 1 "empty file" "$ps" replay "$tmp/empty.csv"
+expect_err "empty.csv" "empty file"
+printf 't_seconds,workload,pod,container,cpu_millicores,memory_bytes\n' >"$tmp/hdr.csv"
+expect_rc 1 "no samples" "$ps" replay "$tmp/hdr.csv"
+expect_err "no samples" "no samples"
+expect_rc 1 "range without samples" "$ps" replay "$data/golden-hpa.csv" --from 1d
+expect_err "time range" "range without samples"
+expect_rc 1 "recorded without requests" "$ps" replay "$data/golden-hpa.csv" --initial-requests recorded
+expect_err "has no requests" "recorded without requests"
+printf 'spec:\n  horizontal: {maxReplicas: 0}\n' >"$tmp/badpol.yaml"
+expect_rc 1 "bad policy file" "$ps" replay "$data/golden-hpa.csv" --policy "$tmp/badpol.yaml"
+expect_err "badpol.yaml: spec.horizontal.maxReplicas" "bad policy file"
+printf 'spec:\n  horizontal: {maxReplicas: 3\n' >"$tmp/badyaml.yaml"
+expect_rc 1 "bad policy yaml" "$ps" replay "$data/golden-hpa.csv" --policy "$tmp/badyaml.yaml"
+expect_err "badyaml.yaml: YAML" "bad policy yaml"
+expect_rc 1 "unwritable output" "$ps" replay "$data/golden-hpa.csv" --policy static -o "$tmp/no/such/dir/out"
+expect_err "$tmp/no/such/dir/out" "unwritable output"
+expect_rc 1 "unwritable decisions" "$ps" replay "$data/golden-hpa.csv" --policy static --decisions "$tmp/no/dir/d"
+expect_err "$tmp/no/dir/d" "unwritable decisions"
+
+# Absurd but well-formed values (9e18 bytes and millicores, zeros) never crash or
+# overflow, in any policy and format (the sanitizer build runs this too).
+for fmt in table json csv html; do
+  expect_rc 0 "absurd values $fmt" "$ps" replay "$data/absurd.csv" -q --format "$fmt" \
+    --decisions "$tmp/absurd.jsonl" --initial-requests 'max*1000'
+done
+
+# ---- golden decisions and scores ----
+# golden <csv> <policy> <expected jsonl> <rule>
+golden() {
+  local csv=$1 pol=$2 want=$3 rule=$4
+  # The expected figures were worked out by hand under the all-load model.
+  if ! "$ps" replay "$csv" --policy static --policy "$pol" --initial-requests "$rule" \
+      --model-fallback load --decisions "$tmp/dec.jsonl" --format json -o "$tmp/g.json" -q \
+      2>"$tmp/err"; then
+    if grep -qF "is not available in this build" "$tmp/err"; then
+      echo "note: golden $pol skipped: $(cat "$tmp/err")" >&2
+      return 1
+    fi
+    bad "golden $pol: $(cat "$tmp/err")"
+    return 1
+  fi
+  if diff -u "$want" "$tmp/dec.jsonl" >"$tmp/diff"; then ok; else
+    bad "golden $pol decisions differ: $(cat "$tmp/diff")"
+  fi
+  return 0
+}
+# check_json FILE PYTHON-ASSERTIONS: d is the document, t[name] a policy's totals.
+check_json() {
+  python3 - "$1" "$2" <<'EOF' >"$tmp/py" 2>&1
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+t = {p["name"]: p["totals"] for p in d["policies"]}
+def near(a, b, eps=1e-9):
+    assert abs(a - b) <= eps * max(1.0, abs(b)), (a, b)
+exec(sys.argv[2])
+EOF
+  if [ $? = 0 ]; then ok; else bad "json check '$2': $(cat "$tmp/py")"; fi
+}
+
+if golden "$data/golden-hpa.csv" hpa "$data/golden-hpa.decisions.jsonl" cpu=100m,memory=64Mi; then
+  check_json "$tmp/g.json" '
+h = t["hpa"]; s = t["static"]
+assert h["scale_events"] == 2 and h["vertical_changes"] == 0 and h["pod_restarts"] == 0
+near(h["pod_hours"], 34 / 60)
+near(h["cpu_slack"], 2020 / 3400)
+near(h["cpu_under_fraction"], 0)
+assert h["oom_events"] == 0
+near(h["changes_per_day_p99"], 2)
+near(h["cpu_core_hours_requested"], 34 * 0.1 / 60)
+near(s["pod_hours"], 30 / 60)
+near(s["cpu_slack"], (4 * 2 * 10 + 11 * 2 * 70) / 3000)
+near(s["mem_slack"], 34 / 64)
+assert s["scale_events"] == 0 and s["oom_events"] == 0
+'
+fi
+# The model fallback: replicas never vary in golden-hpa.csv, so memory is all load
+# with `load` (each of 3 pods holds 20 MiB, the last one 60 MiB) and all per pod
+# with memory=fixed (30 MiB whatever the count); CPU, hence the decisions, unchanged.
+# The default is floor, which the JSON model says.
+"$ps" replay "$data/golden-hpa.csv" --policy static --format json -o "$tmp/fl.json" -q 2>"$tmp/err" ||
+  bad "default fallback: $(cat "$tmp/err")"
+check_json "$tmp/fl.json" '
+assert d["model"]["fallback"] == {"cpu": "floor", "memory": "floor"}
+c = d["model"]["workloads"][0]["containers"][0]
+assert c["cpu_model"] == "floor" and c["memory_model"] == "floor"
+'
+if "$ps" replay "$data/golden-hpa.csv" --policy hpa --initial-requests cpu=100m,memory=64Mi \
+    --model-fallback cpu=load,memory=fixed --decisions "$tmp/decf.jsonl" --format json \
+    -o "$tmp/f.json" -q 2>"$tmp/err"; then
+  diff -q "$data/golden-hpa.decisions.jsonl" "$tmp/decf.jsonl" >/dev/null && ok || bad "memory=fixed changed the decisions"
+  check_json "$tmp/f.json" '
+h = t["hpa"]
+near(h["mem_slack"], 34 / 64)
+assert d["model"]["fallback"] == {"cpu": "load", "memory": "fixed"}
+c = d["model"]["workloads"][0]["containers"][0]
+assert c["fitted"] is False and c["cpu_model"] == "load" and c["memory_model"] == "fixed"
+'
+  check_json "$tmp/g.json" '
+near(t["hpa"]["mem_slack"], (2 * 34 + 9 * 3 * (64 - 20) + 5 * (64 - 60)) / (34 * 64))
+' 2>/dev/null
+else
+  grep -qF "is not available in this build" "$tmp/err" || bad "model fallback: $(cat "$tmp/err")"
+fi
+expect_rc 2 "bad fallback" "$ps" replay "$data/golden-hpa.csv" --model-fallback cpu=half
+expect_err "--model-fallback" "bad fallback"
+
+if golden "$data/golden-vpa.csv" vpa "$data/golden-vpa.decisions.jsonl" cpu=2,memory=2Gi; then
+  check_json "$tmp/g.json" '
+v = t["vpa"]
+assert v["vertical_changes"] == 2 and v["pod_restarts"] == 2 and v["scale_events"] == 0
+near(v["pod_hours"], 577 * 300 / 3600)
+near(v["changes_per_day_p99"], 2)
+'
+fi
+
+if golden "$data/golden-oom.csv" vpa "$data/golden-oom.decisions.jsonl" cpu=100m,memory=300Mi; then
+  check_json "$tmp/g.json" '
+s = t["static"]; v = t["vpa"]
+assert s["oom_events"] == 120 and s["mem_over_request_fraction"] == 1.0
+near(s["oom_per_pod_day"], 120 / (2.0 / 24))
+assert v["oom_events"] == 2 and v["vertical_changes"] == 1 and v["pod_restarts"] == 2
+near(v["mem_over_request_fraction"], 2 / 120)
+'
+fi
+
+# ---- formats on the bundled example ----
+ex=$src/examples/demo/usage.csv
+[ -f "$ex" ] || ex=$shared/traces/k8s-socialnetwork/usage.csv
+expect_rc 0 "table" "$ps" replay "$ex" -q
+for p in static hpa vpa hpa+vpa-naive; do
+  if "$ps" replay "$ex" -q --policy "$p" >/dev/null 2>&1; then
+    grep -qE "^$(printf '%s' "$p" | sed 's/+/\\+/g') " "$tmp/out" && ok || bad "table lacks row $p"
+  fi
+done
+grep -qF "estimates under the closed-loop model" "$tmp/out" && ok || bad "table lacks the model caveat"
+grep -qF "throttling or to being OOM-killed" "$tmp/out" && ok || bad "table lacks the reaction caveat"
+expect_rc 0 "per-workload table" "$ps" replay "$ex" -q --policy static --per-workload
+[ "$(grep -c '^workload ' "$tmp/out")" -ge 2 ] && ok || bad "per-workload table lacks workload blocks"
+expect_rc 0 "csv" "$ps" replay "$ex" -q --format csv --policy static
+head -1 "$tmp/out" | grep -qF "policy,workload,cpu_slack,mem_slack,cpu_under_fraction" && ok || bad "csv header"
+rows=$(($(wc -l <"$tmp/out") - 1))
+[ "$rows" -ge 2 ] && ok || bad "csv has $rows rows"
+expect_rc 0 "html" "$ps" replay "$ex" -q --format html -o "$tmp/r.html"
+grep -q "<svg" "$tmp/r.html" && ok || bad "html has no svg"
+if grep -qiE '(src|href)=|url\(|<link|<script src' "$tmp/r.html"; then bad "html refers to external assets"; else ok; fi
+expect_rc 0 "output file" "$ps" replay "$ex" -q --format json -o "$tmp/o.json"
+[ ! -s "$tmp/out" ] && ok || bad "-o also wrote to stdout"
+
+# ---- JSON keys on every shared trace ----
+keys='["cpu_slack","mem_slack","cpu_under_fraction","mem_over_request_fraction","oom_events","oom_per_pod_day","scale_events","vertical_changes","pod_restarts","changes_per_day_p99","pod_hours","cpu_core_hours_requested","mem_gib_hours_requested"]'
+for trace in "$shared"/traces/*/usage.csv; do
+  name=$(basename "$(dirname "$trace")")
+  if ! "$ps" replay "$trace" -q --format json -o "$tmp/$name.json" 2>"$tmp/err"; then
+    bad "json on $name: $(cat "$tmp/err")"
+    continue
+  fi
+  check_json "$tmp/$name.json" "
+keys = $keys
+assert set(d) == {'input', 'model', 'policies'}, list(d)
+assert d['model']['estimate'] is True and 'caveat' in d['model'] and 'formula' in d['model']
+assert len(d['policies']) >= 1
+for p in d['policies']:
+    assert set(p) == {'name', 'totals', 'workloads'}
+    for k in keys:
+        assert k in p['totals'], (p['name'], k)
+    assert len(p['workloads']) == d['input']['workloads']
+    for w in p['workloads']:
+        for k in keys:
+            assert k in w, (p['name'], w['name'], k)
+        assert 0 <= w['cpu_slack'] <= 1 and 0 <= w['mem_over_request_fraction'] <= 1
+"
+done
+
+# ---- policy files ----
+for f in "$src"/examples/policies/*.yaml "$src"/examples/policies/*.json; do
+  [ -f "$f" ] || continue
+  if "$ps" replay "$data/golden-hpa.csv" -q --policy "$f" >/dev/null 2>"$tmp/err"; then ok
+  elif grep -qF "is not available in this build" "$tmp/err"; then ok
+  else bad "example policy $f: $(cat "$tmp/err")"; fi
+done
+
+echo "replay cli: $((n - fails)) passed, $fails failed"
+[ "$fails" = 0 ]
