@@ -90,6 +90,14 @@ struct vpa_part {
      * coordinator narrows them to what the vertical part owns. */
     uint8_t controlled_orig[POLICY_MAX_CONTAINERS];
     unsigned owned_mask; /* VPA_RES_CPU | VPA_RES_MEM the vertical part owns */
+    /* Coordinated with a horizontal owner: the histograms hold usage at the
+     * reference group size; the recommendation (raw) is converted to the group
+     * size the horizontal part runs now (docs/coordination.md). */
+    int convert;
+    double conv_fixed[2]; /* per-pod fixed part, cpu millicores and memory bytes */
+    double conv_ratio;    /* reference replicas / replicas now */
+    struct vpa_rec raw[PIPELINE_MAX_CONTAINERS];
+    size_t n_raw;
 };
 
 /* The coordinator's part of a coordinated policy's state. */
@@ -100,6 +108,10 @@ struct coord_part {
     struct coord_ownership own;
     int have_own;
     int target_utilization; /* the HPA's utilization target for the owned resource */
+    /* Per container, the requests and limits the workload was first seen with. */
+    int have_ref;
+    int64_t ref_cpu_req[PIPELINE_MAX_CONTAINERS], ref_mem_req[PIPELINE_MAX_CONTAINERS];
+    int64_t ref_cpu_lim[PIPELINE_MAX_CONTAINERS], ref_mem_lim[PIPELINE_MAX_CONTAINERS];
     size_t cap;
     struct coord_pod_sample *pods;
     double *cpu, *mem; /* usage re-expressed for the vertical part */
@@ -512,6 +524,46 @@ static int vertical_observe(struct pipeline_state *s, const struct pipeline_obs 
     return 0;
 }
 
+/* x re-expressed from the reference group size to the current one: its fixed
+ * share f stays, the rest scales by reference / now. Rounded up: a request. */
+static void convert_amount(struct vpa_resources *r, int res, double f, double ratio)
+{
+    if (!vpa_res_has(r, res))
+        return;
+    double x = (double)r->v[res];
+    if (x <= f)
+        return;
+    double y = ceil(f + (x - f) * ratio);
+    r->v[res] = y >= (double)VPA_MAX_RESOURCE_AMOUNT ? VPA_MAX_RESOURCE_AMOUNT : (int64_t)y;
+}
+
+/* The recommendation for the group size the horizontal part runs now, from the
+ * raw one at the reference group size; then the policy, as upstream applies it. */
+static void convert_group_size(struct vpa_part *v)
+{
+    memcpy(v->recs, v->raw, v->n_raw * sizeof(v->raw[0]));
+    for (int res = 0; res < 2; res++) {
+        /* The pod's fixed part, split over its containers as the targets split. */
+        double total = 0;
+        for (size_t i = 0; i < v->n_raw; i++)
+            if (vpa_res_has(&v->raw[i].target, res))
+                total += (double)v->raw[i].target.v[res];
+        for (size_t i = 0; i < v->n_raw; i++) {
+            struct vpa_rec *r = &v->recs[i];
+            double share = total > 0 && vpa_res_has(&v->raw[i].target, res)
+                               ? (double)v->raw[i].target.v[res] / total
+                               : 0;
+            double f = v->conv_fixed[res] * share;
+            convert_amount(&r->target, res, f, v->conv_ratio);
+            convert_amount(&r->lower, res, f, v->conv_ratio);
+            convert_amount(&r->upper, res, f, v->conv_ratio);
+            convert_amount(&r->uncapped, res, f, v->conv_ratio);
+        }
+    }
+    v->rec.n = v->n_raw;
+    vpa_apply_vpa_policy(v->recs, v->rec.n, &v->rpol, NULL);
+}
+
 static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *obs,
                          const double *cpu, const double *mem, struct pipeline_decision *out)
 {
@@ -526,15 +578,24 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
         for (uint32_t c = 0; c < C; c++)
             aggs[c] = &v->agg[c];
         int n = vpa_recommend_pod(s->name_ptrs, aggs, C, &v->est, VPA_ROUND_CPU_MILLI,
-                                  VPA_ROUND_MEM_BYTES, v->recs, PIPELINE_MAX_CONTAINERS);
+                                  VPA_ROUND_MEM_BYTES, v->convert ? v->raw : v->recs,
+                                  PIPELINE_MAX_CONTAINERS);
         if (n < 0)
             return n;
-        v->rec.n = (size_t)n;
-        vpa_apply_vpa_policy(v->recs, v->rec.n, &v->rpol, NULL);
+        if (v->convert) {
+            v->n_raw = (size_t)n;
+        } else {
+            v->rec.n = (size_t)n;
+            vpa_apply_vpa_policy(v->recs, v->rec.n, &v->rpol, NULL);
+        }
         v->have_rec = 1;
         v->last_rec_ms = obs->now_ms;
     }
-    if (!v->have_rec || v->rec.n == 0 || obs->now_ms - v->last_upd_ms < VPA_UPDATER_INTERVAL_MS)
+    if (!v->have_rec || obs->now_ms - v->last_upd_ms < VPA_UPDATER_INTERVAL_MS)
+        return 0;
+    if (v->convert)
+        convert_group_size(v);
+    if (v->rec.n == 0)
         return 0;
     v->last_upd_ms = obs->now_ms;
     if (obs->replicas <= 0)
@@ -811,6 +872,62 @@ static int64_t sum_requests(const int64_t *req, uint32_t C)
     return t;
 }
 
+/* A scale event changes the group size under the vertical part: where the new
+ * group needs more of a resource the vertical part owns, its request follows at
+ * once (in place: the updater's in-range rule would wait while per-pod usage
+ * climbs past the request). Decreases wait for the updater. */
+static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs,
+                        struct pipeline_decision *out, unsigned mask)
+{
+    struct vpa_part *v = s->v;
+    const uint32_t C = obs->n_containers;
+    if (v->n_raw == 0 || (s->policy.vertical.update_mode != POLICY_UPDATE_IN_PLACE &&
+                          s->policy.vertical.update_mode != POLICY_UPDATE_IN_PLACE_OR_RECREATE))
+        return 0;
+    convert_group_size(v);
+    uint8_t touched = 0;
+    for (uint32_t c = 0; c < C; c++) {
+        out->cpu_request_milli[c] = obs->cpu_request_milli[c];
+        out->mem_request_bytes[c] = obs->mem_request_bytes[c];
+        out->cpu_limit_milli[c] = obs->cpu_limit_milli[c];
+        out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
+        const struct vpa_rec *r = NULL;
+        for (size_t i = 0; i < v->rec.n; i++)
+            if (strcmp(v->recs[i].name, s->name_ptrs[c]) == 0)
+                r = &v->recs[i];
+        if (!r)
+            continue;
+        int64_t *req[2] = {&out->cpu_request_milli[c], &out->mem_request_bytes[c]};
+        int64_t *lim[2] = {&out->cpu_limit_milli[c], &out->mem_limit_bytes[c]};
+        for (int res = 0; res < 2; res++) {
+            if (!(mask & (res == VPA_CPU ? VPA_RES_CPU : VPA_RES_MEM)) ||
+                !vpa_res_has(&r->target, res) || *req[res] == POLICY_UNSET)
+                continue;
+            int64_t want = r->target.v[res];
+            if (want <= *req[res])
+                continue;
+            if (*lim[res] != POLICY_UNSET && *req[res] > 0) {
+                /* The limit keeps its ratio to the request. */
+                double l = ceil((double)*lim[res] * (double)want / (double)*req[res]);
+                *lim[res] =
+                    l >= (double)VPA_MAX_RESOURCE_AMOUNT ? VPA_MAX_RESOURCE_AMOUNT : (int64_t)l;
+            }
+            *req[res] = want;
+            touched |= (uint8_t)POLICY_RES_BIT(res == VPA_CPU ? POLICY_RES_CPU : POLICY_RES_MEMORY);
+        }
+    }
+    if (!touched)
+        return 0;
+    out->resources = 1;
+    out->resources_touched = touched;
+    out->pods_restarted = 0;
+    v->pending_evict = 0;
+    snprintf(out->resources_reason, sizeof(out->resources_reason),
+             "resized in place: the group went from %d to %d pods", obs->replicas,
+             out->replicas_after);
+    return 0;
+}
+
 static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs *obs,
                             struct pipeline_decision *out)
 {
@@ -840,7 +957,16 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     if ((rc = coord_observe(&co->st, &co->params, obs->now_ms, co->pods, m)))
         return rc;
 
+    if (!co->have_ref) {
+        co->have_ref = 1;
+        memcpy(co->ref_cpu_req, obs->cpu_request_milli, C * sizeof(int64_t));
+        memcpy(co->ref_mem_req, obs->mem_request_bytes, C * sizeof(int64_t));
+        memcpy(co->ref_cpu_lim, obs->cpu_limit_milli, C * sizeof(int64_t));
+        memcpy(co->ref_mem_lim, obs->mem_limit_bytes, C * sizeof(int64_t));
+    }
     const int before = co->have_own ? co->own.bottleneck : -1;
+    const uint8_t owners_before[2] = {(uint8_t)co->own.owner[COORD_CPU],
+                                      (uint8_t)co->own.owner[COORD_MEMORY]};
     if ((rc = coord_decide_ownership(&co->st, &co->params, &co->h, obs->now_ms, &co->own)))
         return rc;
     out->coordinated = 1;
@@ -853,13 +979,59 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         coord_format_reason(&co->own, &co->params, out->ownership_reason,
                             sizeof(out->ownership_reason));
     }
+    const int had_own = co->have_own;
     co->have_own = 1;
     const int bn = co->own.bottleneck;
+    out->resources_owner[COORD_CPU] = out->owner[COORD_CPU];
+    out->resources_owner[COORD_MEMORY] = out->owner[COORD_MEMORY];
+
+    if (had_own && co->own.changed && bn >= 0 && bn != before && s->v) {
+        /* The handover. It is the last act of the vertical side on that resource:
+         * not gated (the switch is what it serves, and switches are rare by the
+         * hysteresis), not followed by a vertical step in this round. */
+        int changed = 0;
+        for (uint32_t c = 0; c < C; c++) {
+            out->cpu_request_milli[c] = obs->cpu_request_milli[c];
+            out->mem_request_bytes[c] = obs->mem_request_bytes[c];
+            out->cpu_limit_milli[c] = obs->cpu_limit_milli[c];
+            out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
+            if (bn == COORD_CPU && obs->cpu_request_milli[c] != co->ref_cpu_req[c]) {
+                out->cpu_request_milli[c] = co->ref_cpu_req[c];
+                out->cpu_limit_milli[c] = co->ref_cpu_lim[c];
+                changed = 1;
+            } else if (bn == COORD_MEMORY && obs->mem_request_bytes[c] != co->ref_mem_req[c]) {
+                out->mem_request_bytes[c] = co->ref_mem_req[c];
+                out->mem_limit_bytes[c] = co->ref_mem_lim[c];
+                changed = 1;
+            }
+        }
+        if (changed) {
+            out->resources = 1;
+            out->handover = 1;
+            out->resources_touched =
+                (uint8_t)POLICY_RES_BIT(bn == COORD_CPU ? POLICY_RES_CPU : POLICY_RES_MEMORY);
+            out->resources_owner[COORD_CPU] = owners_before[COORD_CPU];
+            out->resources_owner[COORD_MEMORY] = owners_before[COORD_MEMORY];
+            int in_place = s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE ||
+                           s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE_OR_RECREATE;
+            out->pods_restarted = in_place ? 0 : obs->replicas;
+            snprintf(out->resources_reason, sizeof(out->resources_reason),
+                     "handover to the horizontal scaler: %s request back to the reference",
+                     coord_resource_name((enum coord_resource)bn));
+            s->v->pending_evict = !in_place;
+            vertical_commit(s->v, C, obs->now_ms);
+            coord_note_vertical_change(&co->st, obs->now_ms);
+        }
+    }
 
     if (s->h) {
         /* Auto or a fixed bottleneck: the HPA's one metric follows the owner. */
-        if (s->policy.horizontal.n_metrics == 0 && bn >= 0)
-            s->h->metrics[0].resource = bn == COORD_MEMORY ? HPA_RES_MEMORY : HPA_RES_CPU;
+        if (s->policy.horizontal.n_metrics == 0 && bn >= 0) {
+            struct hpa_metric_spec *ms = &s->h->metrics[0];
+            ms->resource = bn == COORD_MEMORY ? HPA_RES_MEMORY : HPA_RES_CPU;
+            ms->target.average_utilization =
+                bn == COORD_MEMORY ? co->params.memory_target_utilization : co->target_utilization;
+        }
         if ((rc = horizontal_step(s, obs, out)))
             return rc;
         if (out->scale)
@@ -868,16 +1040,22 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     if (!s->v)
         return 0;
 
-    /* The group-size-aware model: each pod's usage re-expressed at the replica
-     * count the horizontal policy runs for this load (docs/coordination.md).
-     * Without a horizontal owner it is the identity, and the vertical part is
-     * upstream's VPA exactly. */
+    /* The group-size-aware model (docs/coordination.md): with a horizontal owner,
+     * each pod's usage is re-expressed at the reference group size before the
+     * recommender sees it, and the recommendation is converted back to the
+     * group size the horizontal part runs now. Without one it is the identity,
+     * and the vertical part is upstream's VPA exactly. */
     const double *cpu = obs->cpu_milli, *mem = obs->mem_bytes;
     int target = (int)m;
-    if (s->h && bn >= 0 && co->target_utilization > 0 && m > 0)
-        target = coord_projected_replicas(total[bn], bn == COORD_MEMORY ? req_mem : req_cpu,
-                                          co->target_utilization, s->policy.horizontal.min_replicas,
-                                          s->policy.horizontal.max_replicas);
+    const int grouped = s->h && bn >= 0 && m > 0 && co->st.ref_replicas > 0;
+    s->v->convert = grouped;
+    if (grouped) {
+        target = co->st.ref_replicas;
+        const int now_replicas = out->scale ? out->replicas_after : (int)m;
+        s->v->conv_ratio = (double)target / (double)(now_replicas > 0 ? now_replicas : 1);
+        s->v->conv_fixed[VPA_CPU] = coord_gsm_fixed(&co->st.gsm[COORD_CPU]);
+        s->v->conv_fixed[VPA_MEMORY] = coord_gsm_fixed(&co->st.gsm[COORD_MEMORY]);
+    }
     if (target != (int)m) {
         const double fixed_c = coord_gsm_fixed(&co->st.gsm[COORD_CPU]);
         const double fixed_m = coord_gsm_fixed(&co->st.gsm[COORD_MEMORY]);
@@ -907,7 +1085,13 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     if (co->own.owner[COORD_MEMORY] == COORD_OWNER_VERTICAL)
         mask |= VPA_RES_MEM;
     vertical_own(s->v, mask);
+    if (out->handover) {
+        /* The recommender still learns from this observation; the updater waits. */
+        return vertical_observe(s, obs, cpu, mem);
+    }
     if ((rc = vertical_step(s, obs, cpu, mem, out)))
+        return rc;
+    if (!out->resources && grouped && out->scale && (rc = follow_group(s, obs, out, mask)))
         return rc;
     if (!out->resources)
         return 0;
@@ -944,12 +1128,24 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         s->v->pending_evict = 0;
         return 0;
     }
-    /* Rule 5 and the daily cap. */
-    int min_avail = s->policy.horizontal.enabled          ? s->policy.horizontal.min_replicas
-                    : s->policy.vertical.min_replicas > 0 ? s->policy.vertical.min_replicas
-                                                          : 1;
-    enum coord_gate_reason g = coord_gate_vertical(
-        &co->st, &co->params, obs->now_ms, out->pods_restarted > 0, obs->replicas, min_avail);
+    /* Rule 5 and the daily cap coordinate with a horizontal scaler; with none,
+     * the upstream updater's own eviction restriction is the whole rule. */
+    if (!s->h) {
+        if ((rc = coord_check_invariant(&co->own, ch, C)))
+            return rc;
+        vertical_commit(s->v, C, obs->now_ms);
+        coord_note_vertical_change(&co->st, obs->now_ms);
+        return 0;
+    }
+    const int min_avail = s->policy.horizontal.min_replicas;
+    bool after_oom = false;
+    for (uint32_t c = 0; c < C; c++)
+        if (s->v->oom_now[c] &&
+            ch[c].request_after[COORD_MEMORY] > ch[c].request_before[COORD_MEMORY])
+            after_oom = true;
+    enum coord_gate_reason g =
+        coord_gate_vertical(&co->st, &co->params, obs->now_ms, out->pods_restarted > 0,
+                            obs->replicas, min_avail, after_oom);
     if (g != COORD_GATE_OK) {
         snprintf(out->held_reason, sizeof(out->held_reason), "%s", coord_gate_reason_name(g));
         out->resources = 0;
@@ -1023,6 +1219,7 @@ int pipeline_step(struct pipeline_state *s, const struct pipeline_obs *obs,
     out->scale_reason[0] = '\0';
     out->resources_reason[0] = '\0';
     out->coordinated = 0;
+    out->handover = 0;
     out->ownership_changed = 0;
     out->ownership_reason[0] = '\0';
     out->held_reason[0] = '\0';

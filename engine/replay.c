@@ -991,7 +991,7 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
                 .resources_touched = dec.resources_touched,
                 .pods_restarted = dec.pods_restarted,
                 .reason = dec.resources_reason,
-                .owners = owners,
+                .owners = dec.coordinated ? dec.resources_owner : NULL,
             };
             if ((rc = emit(rc_->sink, &d)))
                 return rc;

@@ -16,10 +16,17 @@ const struct vpa_resources *vpa_current_limits(const struct vpa_pod_container *c
     return c->has_status ? &c->status_limits : &c->limits;
 }
 
+/* Callers usually pass the very strings of the pod (the engine keeps one copy of
+ * each container name): the pointer test spares the strcmp. */
+static int same_name(const char *a, const char *b)
+{
+    return a == b || strcmp(a, b) == 0;
+}
+
 static const struct vpa_pod_container *pod_container(const struct vpa_pod *pod, const char *name)
 {
     for (size_t i = 0; i < pod->n; i++)
-        if (strcmp(pod->containers[i].name, name) == 0)
+        if (same_name(pod->containers[i].name, name))
             return &pod->containers[i];
     return NULL;
 }
@@ -27,7 +34,7 @@ static const struct vpa_pod_container *pod_container(const struct vpa_pod *pod, 
 static struct vpa_rec *rec_for(struct vpa_rec *recs, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(recs[i].name, name) == 0)
+        if (same_name(recs[i].name, name))
             return &recs[i];
     return NULL;
 }

@@ -91,8 +91,8 @@ void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
 
 /* vpa_estimate of all six (field, resource) pairs, each by the same operations:
  * the three percentiles of a histogram come from one walk, the confidence is
- * computed once per resource, and a confidence factor equal in bits to the one of
- * the other resource is not recomputed. */
+ * computed once per distinct interval, and a confidence factor equal in bits to
+ * the one of the other resource is not recomputed. */
 void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_estimator_config *c,
                              const int64_t min_share[2], struct vpa_rec *out)
 {
@@ -102,7 +102,9 @@ void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_est
         const double ps[3] = {c->target_p[r], c->lower_p[r], c->upper_p[r]};
         double v[3];
         vpa_hist_percentiles(r == VPA_CPU ? &a->cpu : &a->mem, ps, 3, v);
-        double conf = vpa_confidence(a, c->confidence_interval_ms[r]);
+        double conf = r > 0 && c->confidence_interval_ms[r] == c->confidence_interval_ms[0]
+                          ? conf_prev
+                          : vpa_confidence(a, c->confidence_interval_ms[r]);
         int same_conf = r > 0 && memcmp(&conf, &conf_prev, sizeof conf) == 0;
         for (int k = 0; k < 3; k++) {
             int64_t x = r == VPA_CPU ? vpa_cpu_amount_from_cores(v[k])

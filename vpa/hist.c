@@ -205,6 +205,11 @@ size_t vpa_hist_store_bytes(const struct vpa_hist *h)
 static unsigned find_pos(const struct vpa_hist *h, int b, int *found)
 {
     const uint16_t *ix = idx_of(h);
+    /* Indices are unique: a hint that names b is b's position. */
+    if (h->memo_pos < h->n && ix[h->memo_pos] == b) {
+        *found = 1;
+        return h->memo_pos;
+    }
     unsigned lo = 0, hi = h->n;
     while (lo < hi) {
         unsigned mid = (lo + hi) / 2;
@@ -269,6 +274,8 @@ static double bucket_add(struct vpa_hist *h, int b, double x)
         double r = h->w[pos];
         if (r == 0.0)
             remove_at(h, pos);
+        else
+            h->memo_pos = (uint16_t)pos;
         return r;
     }
     double r = 0.0 + x;
@@ -281,6 +288,7 @@ static double bucket_add(struct vpa_hist *h, int b, double x)
     h->w[pos] = r;
     ix[pos] = (uint16_t)b;
     h->n++;
+    h->memo_pos = (uint16_t)pos;
     return r;
 }
 
@@ -293,9 +301,27 @@ double vpa_hist_bucket_weight(const struct vpa_hist *h, int b)
 
 /* ---- plain histogram --------------------------------------------------- */
 
+/* No cached decay factor (a new half-life). Times in range are never INT64_MIN
+ * nanoseconds apart. */
+static void forget_factor(struct vpa_hist *h)
+{
+    h->memo_d_ns = INT64_MIN;
+    h->memo_factor = 0.0;
+}
+
+/* find_bucket, remembering nothing (the caller stores the memo on success). */
+static int bucket_of(const struct vpa_hist *h, double value)
+{
+    if (value == h->memo_value)
+        return h->memo_bucket;
+    return vpa_hist_opts_find_bucket(h->opts, value);
+}
+
 void vpa_hist_init(struct vpa_hist *h, const struct vpa_hist_opts *o, int64_t half_life_ms)
 {
     memset(h, 0, sizeof *h);
+    h->memo_value = NAN; /* equal to no value */
+    forget_factor(h);
     h->opts = o;
     h->half_life_ms = half_life_ms > 0 ? half_life_ms : 0;
     /* Longer than the whole representable time range: the same as that range. */
@@ -339,6 +365,7 @@ int vpa_hist_copy(struct vpa_hist *dst, const struct vpa_hist *src)
     dst->total = src->total;
     dst->half_life_ms = src->half_life_ms;
     dst->ref_ms = src->ref_ms;
+    forget_factor(dst);
     dst->min = src->min;
     dst->max = src->max;
     return 0;
@@ -389,7 +416,7 @@ static void plain_add(struct vpa_hist *h, int b, double weight)
 
 static void plain_subtract(struct vpa_hist *h, double value, double weight)
 {
-    int b = vpa_hist_opts_find_bucket(h->opts, value);
+    int b = bucket_of(h, value);
     double wb = vpa_hist_bucket_weight(h, b);
     if (weight > wb - h->opts->epsilon)
         weight = wb;
@@ -459,7 +486,9 @@ static void shift_reference(struct vpa_hist *h, int64_t new_ref_ms)
     h->ref_ms = new_ref_ms;
 }
 
-/* The weight factor of a sample at t; may renormalise first. */
+/* The weight factor of a sample at t; may renormalise first. The factor depends
+ * only on t - reference (and the half-life): the last one is reused for the same
+ * distance, as replicas of a pod add samples at the same time. */
 static double decay_factor(struct vpa_hist *h, int64_t t_ms)
 {
     int64_t max_allowed;
@@ -469,7 +498,12 @@ static double decay_factor(struct vpa_hist *h, int64_t t_ms)
         max_allowed = INT64_MAX;
     if (t_ms > max_allowed)
         shift_reference(h, t_ms);
-    return exp2((double)vpa__sub_ns(t_ms, h->ref_ms) / hl_ns(h));
+    int64_t d_ns = vpa__sub_ns(t_ms, h->ref_ms);
+    if (d_ns != h->memo_d_ns || d_ns == INT64_MIN) {
+        h->memo_d_ns = d_ns;
+        h->memo_factor = exp2((double)d_ns / hl_ns(h));
+    }
+    return h->memo_factor;
 }
 
 /* Reserving before deciding the factor: a renormalisation never allocates, and the
@@ -482,10 +516,12 @@ int vpa_hist_add(struct vpa_hist *h, double value, double weight, int64_t t_ms)
         return PS_ENEGATIVE;
     if (h->half_life_ms && (t_ms < VPA_TIME_ZERO_MS || t_ms > VPA_TIME_MAX_MS))
         return PS_ETIME;
-    int b = vpa_hist_opts_find_bucket(h->opts, value);
+    int b = bucket_of(h, value);
     int rc = reserve_bucket(h, b);
     if (rc)
         return rc;
+    h->memo_value = value;
+    h->memo_bucket = (uint16_t)b;
     if (h->half_life_ms)
         weight *= decay_factor(h, t_ms);
     plain_add(h, b, weight);
@@ -564,9 +600,14 @@ int vpa_hist_is_empty(const struct vpa_hist *h)
 /* Up to PCT_CHUNK percentiles per walk. */
 #define PCT_CHUNK 4
 
-/* Each percentile is decided exactly as by its own walk: the running sums are the
- * same sequence of additions whatever the thresholds, and each threshold takes the
- * first bucket whose sum reaches it (no assumption that the sums grow). */
+/*
+ * Each percentile is decided exactly as by its own walk: the running sums are the
+ * same sequence of additions whatever the thresholds, and a threshold takes the
+ * first bucket whose sum reaches it. A sum that reaches a threshold reaches every
+ * smaller one, so with the thresholds in increasing order only the smallest open
+ * one needs testing (no assumption that the sums grow). NaN thresholds are never
+ * reached and keep the max bucket.
+ */
 static void percentiles_chunk(const struct vpa_hist *h, const double *p, int n, double *out)
 {
     int found;
@@ -577,27 +618,40 @@ static void percentiles_chunk(const struct vpa_hist *h, const double *p, int n, 
             out[i] = 0.0;
         return;
     }
-    double partial = 0.0, threshold[PCT_CHUNK];
-    int bucket[PCT_CHUNK], done[PCT_CHUNK], left = n;
+    double partial = 0.0, thr[PCT_CHUNK];
+    int bucket[PCT_CHUNK], order[PCT_CHUNK], m = 0;
     for (int i = 0; i < n; i++) {
-        threshold[i] = p[i] * h->total;
+        double t = p[i] * h->total;
         bucket[i] = h->max;
-        done[i] = 0;
-        if (!found && h->min < h->max && partial >= threshold[i]) {
+        if (isnan(t))
+            continue;
+        if (!found && h->min < h->max && partial >= t) {
             /* The dense walk tests the (zero) min bucket first. */
             bucket[i] = h->min;
-            done[i] = 1;
-            left--;
+            continue;
         }
+        int j = m++;
+        for (; j > 0 && thr[j - 1] > t; j--) {
+            thr[j] = thr[j - 1];
+            order[j] = order[j - 1];
+        }
+        thr[j] = t;
+        order[j] = i;
     }
     const uint16_t *ix = idx_of(h);
-    for (; left > 0 && pos < h->n && ix[pos] < h->max; pos++) {
-        partial += h->w[pos];
-        for (int i = 0; i < n; i++) {
-            if (!done[i] && partial >= threshold[i]) {
-                bucket[i] = ix[pos];
-                done[i] = 1;
-                left--;
+    int next = 0;
+    if (m > 0) {
+        /* Stored buckets below max: the walk stops before max's position. */
+        int found_max;
+        unsigned end = find_pos(h, h->max, &found_max);
+        for (; pos < end; pos++) {
+            partial += h->w[pos];
+            if (partial >= thr[next]) {
+                do
+                    bucket[order[next++]] = ix[pos];
+                while (next < m && partial >= thr[next]);
+                if (next == m)
+                    break;
             }
         }
     }
@@ -731,7 +785,7 @@ int vpa__hist_reserve_values(struct vpa_hist *h, const double *values, int k)
     if (k > 4)
         return PS_EINVAL;
     for (int i = 0; i < k; i++) {
-        int x = vpa_hist_opts_find_bucket(h->opts, values[i]), found, dup = 0;
+        int x = bucket_of(h, values[i]), found, dup = 0;
         (void)find_pos(h, x, &found);
         for (int j = 0; j < nb; j++)
             dup |= b[j] == x;

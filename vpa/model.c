@@ -89,7 +89,8 @@ int vpa_round_up_to_scale(int64_t value, int64_t scale, int64_t *out)
         *out = value;
         return VPA_ESCALE;
     }
-    if (value % scale == 0) {
+    /* Every value is a multiple of 1 (the default scales), without a division. */
+    if (scale == 1 || value % scale == 0) {
         *out = value;
         return 0;
     }

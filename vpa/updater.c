@@ -63,7 +63,7 @@ static const struct vpa_rec *find_rec(const struct vpa_recommendation *rec, cons
     if (!rec || !rec->items)
         return NULL;
     for (size_t i = 0; i < rec->n; i++)
-        if (strcmp(rec->items[i].name, name) == 0)
+        if (rec->items[i].name == name || strcmp(rec->items[i].name, name) == 0)
             return &rec->items[i];
     return NULL;
 }

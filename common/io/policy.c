@@ -91,6 +91,10 @@ int policy_builtin(const char *name, struct ps_policy *out)
         builtin_horizontal(out);
         out->horizontal.n_metrics = 0; /* bottleneck chosen automatically */
         builtin_vertical(out);
+        /* The non-bottleneck request follows the group size the HPA runs; an
+         * in-place resize (Kubernetes 1.33+, resizePolicy NotRequired) makes
+         * that free of restarts. Pods whose resize fails are recreated. */
+        out->vertical.update_mode = POLICY_UPDATE_IN_PLACE_OR_RECREATE;
         out->mode = POLICY_MODE_COORDINATED;
         out->bottleneck = POLICY_BOTTLENECK_AUTO;
         return 0;

@@ -45,6 +45,9 @@ struct coord_params {
     double switch_margin;       /* challenger must lead by this fraction: 0.20 */
     int64_t switch_sustain_ms;  /* ... continuously for this long: 30 min */
     double min_load_share;      /* a bottleneck's usage must be at least this much load: 0.3 */
+    /* The HPA's average utilization target when Auto (or the policy) makes memory
+     * the bottleneck; cpu keeps the HPA default (80). */
+    int memory_target_utilization;
     int max_vertical_changes_per_day; /* cap per workload, rolling 24 h: 4 */
     int64_t disruption_window_ms;     /* no restarting vertical change this long after a
                                        * scale event: the HPA's longest stabilization
@@ -182,18 +185,24 @@ int coord_filter_vertical(const struct coord_ownership *own, struct coord_contai
 int coord_check_invariant(const struct coord_ownership *own, const struct coord_container_change *c,
                           size_t n);
 
-/* Rule 5 and the daily cap: may a vertical change happen now? */
+/* Rule 5 and the daily cap: may a vertical change happen now? A change that
+ * restarts no pod (an in-place resize) always may; one that does waits out a
+ * horizontal scale event's stabilization window, never takes the available
+ * pods below min_replicas, and counts against the daily cap. */
 enum coord_gate_reason {
     COORD_GATE_OK = 0,
     COORD_GATE_STABILIZING,   /* a scale event is inside its stabilization window */
     COORD_GATE_MIN_AVAILABLE, /* restarting a pod would leave fewer than minReplicas */
-    COORD_GATE_DAILY_CAP,     /* the workload had its vertical changes for the day */
+    COORD_GATE_DAILY_CAP,     /* the workload had its restarting changes for the day */
 };
 const char *coord_gate_reason_name(enum coord_gate_reason r);
+/* `after_oom`: a container was OOM-killed at this step. Its pod is down already
+ * and the change raises memory so it does not happen again: neither the
+ * stabilization window nor the daily cap holds it. */
 enum coord_gate_reason coord_gate_vertical(const struct coord_state *st,
                                            const struct coord_params *p, int64_t now_ms,
-                                           bool restarts_pods, int available_pods,
-                                           int min_replicas);
+                                           bool restarts_pods, int available_pods, int min_replicas,
+                                           bool after_oom);
 
 void coord_note_scale_event(struct coord_state *st, int64_t now_ms);
 void coord_note_vertical_change(struct coord_state *st, int64_t now_ms);

@@ -67,6 +67,15 @@ struct pipeline_decision {
      * the owners changed at this step, with the coordinator's reason. */
     int8_t coordinated;
     uint8_t owner[2];
+    /* The owners in force when the resources change was made: the owners
+     * before a switch for a handover (below), else the same as owner. */
+    uint8_t resources_owner[2];
+    /* The resources change is a handover: before the horizontal scaler takes a
+     * resource, its request and limit go back to the reference (the requests
+     * the workload was first seen with), so the HPA's utilization target is
+     * measured against what the user declared, not against a request the
+     * vertical scaler had sized. */
+    int8_t handover;
     int8_t ownership_changed;
     int8_t bottleneck_before, bottleneck_after; /* enum coord_resource, -1: none */
     char ownership_reason[192];

@@ -158,7 +158,7 @@ double vpa_hist_opts_bucket_start(const struct vpa_hist_opts *o, int bucket);
  * stored, sorted by index, in one block of `cap` doubles followed by `cap` uint16
  * indices. Every operation performs exactly the float operations of upstream's dense
  * array in the same order, so results are bit-identical to it (tests/vpa proves it
- * against vpa_dense_hist). 48 bytes plus 10 bytes per non-empty bucket.
+ * against vpa_dense_hist). 80 bytes plus 10 bytes per non-empty bucket.
  */
 struct vpa_hist {
     const struct vpa_hist_opts *opts;
@@ -168,6 +168,13 @@ struct vpa_hist {
     double *w;            /* store; NULL while cap == 0 */
     uint16_t n, cap;
     uint16_t min, max; /* minBucket, maxBucket */
+    /* Caches of hist.c (replicas of one pod add the same value at the same time,
+     * one after the other): the last added value and its bucket, the bucket's
+     * position in the store (a hint, checked on use), and the last decay factor
+     * with its distance to ref_ms. Set by vpa_hist_init. */
+    double memo_value, memo_factor;
+    int64_t memo_d_ns;
+    uint16_t memo_bucket, memo_pos;
 };
 
 void vpa_hist_init(struct vpa_hist *h, const struct vpa_hist_opts *o, int64_t half_life_ms);

@@ -92,6 +92,8 @@ static void test_auto_hysteresis(void **unused)
     struct coord_pod_sample pods[3];
     struct coord_horizontal h = {.enabled = true, .vertical = true};
     coord_params_default(&p);
+    p.window_ms = 2 * 60 * MIN_MS;
+    p.switch_sustain_ms = 30 * MIN_MS;
     coord_state_init(&st);
 
     /* No history: cpu. */
@@ -170,20 +172,30 @@ static void test_gate(void **unused)
     coord_params_default(&p);
     coord_state_init(&st);
     int64_t t = 10 * 86400000LL;
-    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2, false), COORD_GATE_OK);
     coord_note_scale_event(&st, t - 100 * 1000);
-    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2), COORD_GATE_STABILIZING);
+    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2, false), COORD_GATE_STABILIZING);
     /* An in-place change restarts nothing: the window does not hold it. */
-    assert_int_equal(coord_gate_vertical(&st, &p, t, false, 5, 2), COORD_GATE_OK);
-    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 5, 2), COORD_GATE_OK);
-    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 2, 2),
+    assert_int_equal(coord_gate_vertical(&st, &p, t, false, 5, 2, false), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 5, 2, false),
+                     COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 2, 2, false),
                      COORD_GATE_MIN_AVAILABLE);
     for (int i = 0; i < p.max_vertical_changes_per_day; i++)
         coord_note_vertical_change(&st, t + i * 3600 * 1000LL);
     int64_t later = t + 5 * 3600 * 1000LL;
-    assert_int_equal(coord_gate_vertical(&st, &p, later, false, 5, 2), COORD_GATE_DAILY_CAP);
+    assert_int_equal(coord_gate_vertical(&st, &p, later, true, 5, 2, false), COORD_GATE_DAILY_CAP);
+    /* An in-place resize disrupts nothing: no cap. */
+    assert_int_equal(coord_gate_vertical(&st, &p, later, false, 5, 2, false), COORD_GATE_OK);
+    /* After an OOM kill, raising memory is not held by the cap nor the window. */
+    assert_int_equal(coord_gate_vertical(&st, &p, later, true, 5, 2, true), COORD_GATE_OK);
+    coord_note_scale_event(&st, later - 1000);
+    assert_int_equal(coord_gate_vertical(&st, &p, later + 1, true, 5, 2, true), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, later + 1, true, 5, 2, false),
+                     COORD_GATE_DAILY_CAP);
     /* A day after the first change, one slot frees up. */
-    assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL + 1, false, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL + 1, true, 5, 2, false),
+                     COORD_GATE_OK);
 }
 
 static void test_bad_input_leaves_state(void **unused)

@@ -45,8 +45,9 @@ for f in $files; do
     while IFS= read -r h; do echo "layering: forbidden include in pure core: $f:$h"; done <<<"$hits"
     fail=1
   fi
-  # Comments and strings may mention these names; strip them crudely before matching calls.
-  if hits=$(sed -E 's://.*$::; s:/\*.*\*/::g; s:"([^"\\]|\\.)*":"":g' "$f" | grep -nE "$forbidden_call"); then
+  # Comments and strings may mention these names: strip them (block comments across
+  # lines too, keeping the line count) before matching calls.
+  if hits=$(perl -0777 -pe 's{/\*(.*?)\*/}{"\n" x ($1 =~ tr/\n//)}gse; s{//[^\n]*}{}g; s{"(?:\\.|[^"\\\n])*"}{""}g' "$f" | grep -nE "$forbidden_call"); then
     while IFS= read -r h; do echo "layering: clock, environment or I/O call in pure core: $f:$h"; done <<<"$hits"
     fail=1
   fi

@@ -17,12 +17,6 @@
 #include "podscaler/quantity.h"
 #include "vectors.h"
 
-/* run_vectors links only the pure libraries (tests/vectors/CMakeLists.txt), but
- * the json_decode vectors must exercise the I/O layer's decoder itself, so its
- * one source file is compiled into the runner. If ps_common is ever linked in,
- * the static archive's copy is simply not pulled. */
-#include "../../common/io/json_quantity.c"
-
 /* The failure text of one entry: every mismatch, appended. */
 struct msg {
     char text[2048];

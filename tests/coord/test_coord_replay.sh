@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The coordinator in replay, end to end:
+# 1. on every trace of ../shared/traces, the decisions of `coordinated` never
+#    change the request of a resource the horizontal scaler owned at that time
+#    (checked from --decisions alone), and a planted violation is caught;
+# 2. with no horizontal scaler, a coordinated policy's vertical decisions are
+#    exactly the upstream VPA's on recorded histories.
+set -u
+ps=${1:?podscaler binary}
+shared=${2:?shared dir}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+for csv in "$shared"/traces/*/usage.csv; do
+  name=$(basename "$(dirname "$csv")")
+  if ! "$ps" replay "$csv" --policy coordinated -q --decisions "$tmp/$name.jsonl" >/dev/null 2>"$tmp/err"; then
+    echo "FAIL $name: replay failed: $(cat "$tmp/err")"; fail=1; continue
+  fi
+  if out=$(python3 "$here/check_decisions.py" "$tmp/$name.jsonl" coordinated); then
+    echo "ok $name: $out"
+  else
+    echo "FAIL $name: $out"; fail=1
+  fi
+done
+
+# The checker must be able to fail: plant a cpu change under horizontal cpu.
+first=$(ls "$tmp"/*.jsonl | head -n 1)
+python3 - "$first" "$tmp/planted.jsonl" <<'PY'
+import json, sys
+out = open(sys.argv[2], "w")
+done = False
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if not done and d["kind"] == "resources" and d["owners"]["cpu"] == "horizontal":
+        c = next(iter(d["after"]))
+        d["after"][c]["cpu_request_milli"] += 1
+        done = True
+    out.write(json.dumps(d) + "\n")
+assert done, "no resources decision with a horizontal cpu owner to plant in"
+PY
+if python3 "$here/check_decisions.py" "$tmp/planted.jsonl" coordinated >/dev/null; then
+  echo "FAIL the checker missed a planted violation"; fail=1
+else
+  echo "ok the checker catches a planted violation"
+fi
+
+# No horizontal scaler: the coordinated policy's vertical part is upstream's VPA.
+cat >"$tmp/vertical-only.yaml" <<'YAML'
+apiVersion: podscaler.io/v1alpha1
+kind: PodScaler
+metadata: {name: vertical-only}
+spec:
+  vertical: {updateMode: Recreate, minReplicas: 1}
+  coordination: {bottleneck: Auto}
+YAML
+strip() { # the vertical decisions of one policy, without the policy's name and owners
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d["policy"] != sys.argv[2] or d["kind"] != "resources":
+        continue
+    d.pop("policy"); d.pop("owners", None)
+    print(json.dumps(d, sort_keys=True))
+PY
+}
+for csv in "$here/../../examples/demo/usage.csv" "$shared/traces/k8s-socialnetwork/usage.csv"; do
+  name=$(basename "$(dirname "$csv")")
+  if ! "$ps" replay "$csv" --policy vpa --policy "$tmp/vertical-only.yaml" -q \
+      --decisions "$tmp/v.jsonl" >/dev/null 2>"$tmp/err"; then
+    echo "FAIL $name vertical-only: $(cat "$tmp/err")"; fail=1; continue
+  fi
+  strip "$tmp/v.jsonl" vpa >"$tmp/a"
+  strip "$tmp/v.jsonl" vertical-only >"$tmp/b"
+  if [ ! -s "$tmp/a" ]; then
+    echo "FAIL $name: the vpa policy made no decision: nothing compared"; fail=1
+  elif cmp -s "$tmp/a" "$tmp/b"; then
+    echo "ok $name: $(wc -l <"$tmp/a") vertical decisions identical to the upstream VPA's"
+  else
+    echo "FAIL $name: coordinated without a horizontal scaler differs from the VPA:"
+    diff "$tmp/a" "$tmp/b" | head -n 6; fail=1
+  fi
+done
+exit $fail
