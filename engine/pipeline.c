@@ -752,6 +752,10 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
         co->params.window_ms = (int64_t)pc->window_s * 1000;
     if (pc->has_switch_sustain)
         co->params.switch_sustain_ms = (int64_t)pc->switch_sustain_s * 1000;
+    if (pc->has_min_load_share)
+        co->params.min_load_share = pc->min_load_share;
+    if (pc->memory_target_utilization > 0)
+        co->params.memory_target_utilization = pc->memory_target_utilization;
     if (pc->has_max_changes)
         co->params.max_vertical_changes_per_day = pc->max_vertical_changes_per_day;
     if (pc->has_disruption_window) {

@@ -107,8 +107,8 @@ void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_est
                           : vpa_confidence(a, c->confidence_interval_ms[r]);
         int same_conf = r > 0 && memcmp(&conf, &conf_prev, sizeof conf) == 0;
         for (int k = 0; k < 3; k++) {
-            int64_t x = r == VPA_CPU ? vpa_cpu_amount_from_cores(v[k])
-                                     : vpa_memory_amount_from_bytes(v[k]);
+            int64_t x =
+                r == VPA_CPU ? vpa_cpu_amount_from_cores(v[k]) : vpa_memory_amount_from_bytes(v[k]);
             x = vpa_apply_margin(x, c->margin_fraction);
             if (k != VPA_TARGET) {
                 double m = k == VPA_UPPER ? c->upper_multiplier : c->lower_multiplier;

@@ -423,17 +423,26 @@ int vpa_container_plan_oom(struct vpa_container *c, const struct vpa_agg_config 
 
 /* Plans on a copy, applies, and only then commits the container: an error in
  * either step leaves both untouched. */
+/* vpa_container_plan_cpu and vpa_aggregate_apply of its one add, without the
+ * operation list (this runs once per replica and sample): the same checks in the
+ * same order and the same histogram call. The add's own checks (finite value,
+ * weight >= 0) hold for any millicore count. */
 int vpa_container_add_cpu(struct vpa_container *c, struct vpa_aggregate *a,
                           int64_t usage_millicores, int64_t t_ms)
 {
-    struct vpa_container next = *c;
-    struct vpa_hist_op ops[2];
-    int n, rc = vpa_container_plan_cpu(&next, usage_millicores, t_ms, ops, &n);
-    if (!rc)
-        rc = vpa_aggregate_apply(a, ops, n);
-    if (!rc)
-        *c = next;
-    return rc;
+    if (usage_millicores < 0)
+        return PS_ENEGATIVE;
+    if (t_ms < VPA_TIME_ZERO_MS || t_ms > VPA_TIME_MAX_MS)
+        return PS_ETIME;
+    if (!(t_ms > c->last_cpu_ms))
+        return VPA_EORDER;
+    int rc =
+        vpa_hist_add(&a->cpu, vpa_cores_from_cpu_amount(usage_millicores), MIN_SAMPLE_WEIGHT, t_ms);
+    if (rc)
+        return rc;
+    count_cpu_sample(a, t_ms);
+    c->last_cpu_ms = t_ms;
+    return 0;
 }
 
 int vpa_container_add_memory(struct vpa_container *c, struct vpa_aggregate *a, int64_t usage_bytes,

@@ -713,7 +713,8 @@ static int get_fraction(struct dec *d, const char *path, json_t *v, double lo, d
         return fail(d, path, "must be a number");
     double x = json_number_value(v);
     if (isnan(x) || x > hi || x < lo || (lo_open && x == lo))
-        return fail(d, path, "must be %s %g and at most %g", lo_open ? "above" : "at least", lo, hi);
+        return fail(d, path, "must be %s %g and at most %g", lo_open ? "above" : "at least", lo,
+                    hi);
     *out = x;
     return 0;
 }
@@ -747,6 +748,16 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
             return rc;
         c->has_max_changes = 1;
     }
+    if ((f = json_object_get(v, "minLoadShare"))) {
+        if ((rc =
+                 get_fraction(d, "spec.coordination.minLoadShare", f, 0, 1, 0, &c->min_load_share)))
+            return rc;
+        c->has_min_load_share = 1;
+    }
+    if ((f = json_object_get(v, "memoryTargetUtilization")) &&
+        (rc = get_int(d, "spec.coordination.memoryTargetUtilization", f, 1, 1000,
+                      &c->memory_target_utilization)))
+        return rc;
     if ((f = json_object_get(v, "disruptionWindowSeconds"))) {
         if ((rc = get_int(d, "spec.coordination.disruptionWindowSeconds", f, 0, 86400,
                           &c->disruption_window_s)))
@@ -784,6 +795,8 @@ int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size
                                             "switchSustainSeconds",
                                             "maxVerticalChangesPerDay",
                                             "disruptionWindowSeconds",
+                                            "minLoadShare",
+                                            "memoryTargetUtilization",
                                             NULL};
         static const char *const bnames[] = {"Auto", "cpu", "memory", "metrics", NULL};
         static const int bvals[] = {POLICY_BOTTLENECK_AUTO, POLICY_BOTTLENECK_CPU,

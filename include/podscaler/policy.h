@@ -140,13 +140,15 @@ enum policy_mode { POLICY_MODE_INDEPENDENT = 0, POLICY_MODE_COORDINATED };
 /* spec.coordination's tuning fields (docs/coordination.md); 0 (or a negative
  * number for the fractions) means the coordinator's default. */
 struct policy_coordination {
-    double pressure_percentile;        /* pressurePercentile, (0, 1] */
-    double switch_margin;              /* switchMargin, >= 0 */
-    int32_t window_s;                  /* windowSeconds */
-    int32_t switch_sustain_s;          /* switchSustainSeconds */
+    double pressure_percentile;           /* pressurePercentile, (0, 1] */
+    double switch_margin;                 /* switchMargin, >= 0 */
+    int32_t window_s;                     /* windowSeconds */
+    int32_t switch_sustain_s;             /* switchSustainSeconds */
     int32_t max_vertical_changes_per_day; /* maxVerticalChangesPerDay */
-    int32_t disruption_window_s;       /* disruptionWindowSeconds */
-    int8_t has_switch_sustain, has_max_changes, has_disruption_window;
+    int32_t disruption_window_s;          /* disruptionWindowSeconds */
+    double min_load_share;                /* minLoadShare, [0, 1], with has_min_load_share */
+    int32_t memory_target_utilization;    /* memoryTargetUtilization, percent */
+    int8_t has_switch_sustain, has_max_changes, has_disruption_window, has_min_load_share;
 };
 
 struct ps_policy {

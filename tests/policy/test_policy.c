@@ -237,6 +237,63 @@ static void test_bad(void **state)
     }
 }
 
+static void test_coordination(void **state)
+{
+    (void)state;
+    struct ps_policy p;
+    char err[256];
+    const char *good = "spec:\n"
+                       "  horizontal: {maxReplicas: 10}\n"
+                       "  vertical: {updateMode: InPlaceOrRecreate}\n"
+                       "  coordination:\n"
+                       "    bottleneck: memory\n"
+                       "    pressurePercentile: 0.9\n"
+                       "    windowSeconds: 3600\n"
+                       "    switchMargin: 0.5\n"
+                       "    switchSustainSeconds: 0\n"
+                       "    maxVerticalChangesPerDay: 2\n"
+                       "    disruptionWindowSeconds: 600\n"
+                       "    minLoadShare: 0\n"
+                       "    memoryTargetUtilization: 65\n";
+    assert_int_equal(load(good, &p, err, sizeof(err)), 0);
+    assert_int_equal(p.mode, POLICY_MODE_COORDINATED);
+    assert_int_equal(p.bottleneck, POLICY_BOTTLENECK_MEMORY);
+    assert_true(p.coordination.pressure_percentile == 0.9);
+    assert_int_equal(p.coordination.window_s, 3600);
+    assert_true(p.coordination.switch_margin == 0.5);
+    assert_true(p.coordination.has_switch_sustain);
+    assert_int_equal(p.coordination.switch_sustain_s, 0);
+    assert_int_equal(p.coordination.max_vertical_changes_per_day, 2);
+    assert_int_equal(p.coordination.disruption_window_s, 600);
+    assert_true(p.coordination.has_min_load_share);
+    assert_true(p.coordination.min_load_share == 0.0);
+    assert_int_equal(p.coordination.memory_target_utilization, 65);
+
+    static const struct {
+        const char *field, *value;
+    } bad[] = {
+        {"pressurePercentile", "1.5"},
+        {"pressurePercentile", "0"},
+        {"windowSeconds", "10"},
+        {"switchMargin", "-1"},
+        {"switchSustainSeconds", "-5"},
+        {"maxVerticalChangesPerDay", "32"},
+        {"disruptionWindowSeconds", "x"},
+        {"minLoadShare", "2"},
+        {"memoryTargetUtilization", "0"},
+        {"bottleneck", "disk"},
+        {"nosuchField", "1"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char doc[256];
+        snprintf(doc, sizeof(doc), "spec:\n  coordination:\n    %s: %s\n", bad[i].field,
+                 bad[i].value);
+        assert_int_equal(load(doc, &p, err, sizeof(err)), POLICY_EFIELD);
+        /* The error names the field. */
+        assert_non_null(strstr(err, "spec.coordination"));
+    }
+}
+
 static void test_file(void **state)
 {
     (void)state;
@@ -258,11 +315,9 @@ static void test_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtins),
-        cmocka_unit_test(test_full_yaml),
-        cmocka_unit_test(test_json_and_bare_spec),
-        cmocka_unit_test(test_bad),
-        cmocka_unit_test(test_file),
+        cmocka_unit_test(test_builtins),           cmocka_unit_test(test_full_yaml),
+        cmocka_unit_test(test_json_and_bare_spec), cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_coordination),       cmocka_unit_test(test_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
