@@ -249,25 +249,34 @@ static void hpa_part_free(struct hpa_part *h)
     free(h);
 }
 
+/* Per-pod buffers grow by doubling with the replica count, so a step allocates
+ * only when a workload reaches a size it never had. */
+static size_t grown_cap(size_t cap, size_t want)
+{
+    size_t c = cap ? cap : 8;
+    while (c < want)
+        c *= 2;
+    return c;
+}
+
+/* ptr = realloc(ptr, n elements), returning PS_ENOMEM from the caller on
+ * failure with ptr unchanged (still owned by its part, freed with it). */
+#define GROW(ptr, n)                                                                               \
+    do {                                                                                           \
+        void *grown_ = realloc((ptr), (n) * sizeof(*(ptr)));                                       \
+        if (!grown_)                                                                               \
+            return PS_ENOMEM;                                                                      \
+        (ptr) = grown_;                                                                            \
+    } while (0)
+
 static int hpa_reserve(struct hpa_part *h, size_t pods, uint32_t n_c)
 {
     if (pods <= h->cap)
         return 0;
-    size_t cap = h->cap ? h->cap : 8;
-    while (cap < pods)
-        cap *= 2;
-    struct hpa_pod *np = realloc(h->pods, cap * sizeof(*np));
-    if (!np)
-        return PS_ENOMEM;
-    h->pods = np;
-    struct hpa_container *nc = realloc(h->conts, cap * n_c * sizeof(*nc));
-    if (!nc)
-        return PS_ENOMEM;
-    h->conts = nc;
-    struct hpa_pod_sample *ns = realloc(h->samples, cap * h->spec.n_metrics * sizeof(*ns));
-    if (!ns)
-        return PS_ENOMEM;
-    h->samples = ns;
+    size_t cap = grown_cap(h->cap, pods);
+    GROW(h->pods, cap);
+    GROW(h->conts, cap * n_c);
+    GROW(h->samples, cap * h->spec.n_metrics);
     h->cap = cap;
     return 0;
 }
@@ -453,22 +462,11 @@ static int vpa_reserve(struct vpa_part *v, size_t pods, uint32_t n_c, int64_t no
 {
     if (pods <= v->cap)
         return 0;
-    size_t cap = v->cap ? v->cap : 8;
-    while (cap < pods)
-        cap *= 2;
-    struct vpa_container *ncs = realloc(v->cs, cap * n_c * sizeof(*ncs));
-    if (!ncs)
-        return PS_ENOMEM;
-    v->cs = ncs;
-    int64_t *ns = realloc(v->started_ms, cap * n_c * sizeof(*ns));
-    if (!ns)
-        return PS_ENOMEM;
-    v->started_ms = ns;
-    struct vpa_evict_pod *ne = realloc(v->eps, cap * sizeof(*ne));
-    if (!ne)
-        return PS_ENOMEM;
-    v->eps = ne;
-    memset(v->eps, 0, cap * sizeof(*ne));
+    size_t cap = grown_cap(v->cap, pods);
+    GROW(v->cs, cap * n_c);
+    GROW(v->started_ms, cap * n_c);
+    GROW(v->eps, cap);
+    memset(v->eps, 0, cap * sizeof(*v->eps));
     for (size_t i = v->cap * n_c; i < cap * n_c; i++) {
         vpa_container_init(&v->cs[i]);
         v->started_ms[i] = now_ms;
@@ -811,21 +809,10 @@ static int coord_reserve(struct coord_part *co, size_t pods, uint32_t n_c)
 {
     if (pods <= co->cap)
         return 0;
-    size_t cap = co->cap ? co->cap : 8;
-    while (cap < pods)
-        cap *= 2;
-    struct coord_pod_sample *np = realloc(co->pods, cap * sizeof(*np));
-    if (!np)
-        return PS_ENOMEM;
-    co->pods = np;
-    double *nc = realloc(co->cpu, cap * n_c * sizeof(*nc));
-    if (!nc)
-        return PS_ENOMEM;
-    co->cpu = nc;
-    double *nm = realloc(co->mem, cap * n_c * sizeof(*nm));
-    if (!nm)
-        return PS_ENOMEM;
-    co->mem = nm;
+    size_t cap = grown_cap(co->cap, pods);
+    GROW(co->pods, cap);
+    GROW(co->cpu, cap * n_c);
+    GROW(co->mem, cap * n_c);
     co->cap = cap;
     return 0;
 }
