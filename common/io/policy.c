@@ -213,11 +213,11 @@ static int get_int(struct dec *d, const char *path, json_t *v, long long lo, lon
 {
     if (json_is_real(v)) {
         double x = json_real_value(v);
-        if (x != (double)(long long)x)
-            return fail(d, path, "must be an integer");
-        v = NULL;
-        if (x < (double)lo || x > (double)hi)
+        /* Range first: converting a double outside long long's range is undefined. */
+        if (!(x >= (double)lo && x <= (double)hi))
             return fail(d, path, "must be between %lld and %lld", lo, hi);
+        if (x != floor(x))
+            return fail(d, path, "must be an integer");
         *out = (int32_t)x;
         return 0;
     }

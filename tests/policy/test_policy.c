@@ -283,6 +283,9 @@ static void test_coordination(void **state)
         {"memoryTargetUtilization", "0"},
         {"bottleneck", "disk"},
         {"nosuchField", "1"},
+        {"windowSeconds", "1.0e300"},
+        {"maxVerticalChangesPerDay", "2.5"},
+        {"switchSustainSeconds", "-1.0e300"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char doc[256];
