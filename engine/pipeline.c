@@ -86,6 +86,11 @@ struct vpa_part {
     int64_t oom_started_ms[PIPELINE_MAX_CONTAINERS];
     int started;
     int pending_evict; /* the updater evicted: pod states reset once the change stands */
+    /* The parts of the last vertical reason, formatted only for a change that
+     * stands: most proposals of a coordinated policy are filtered away, and
+     * formatting each one cost a sixth of its replay time. */
+    int why_evict, why_cause;
+    double why_diff;
     /* Coordinated: the container policies' own controlled resources, before the
      * coordinator narrows them to what the vertical part owns. */
     uint8_t controlled_orig[POLICY_MAX_CONTAINERS];
@@ -706,14 +711,21 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
     for (size_t i = 0; i < n_terms; i++)
         if (terms[i].finished_ms - terms[i].started_ms < v->upd.evict_after_oom_ms)
             quick_oom = 1;
-    snprintf(out->resources_reason, sizeof(out->resources_reason), "%s: %s, resource diff %.0f%%",
-             action == VPA_ACTION_EVICT ? "evicted (Recreate)" : "resized in place",
-             prio.outside_range ? "requests outside the recommended range"
-             : quick_oom        ? "OOM-killed soon after start (quick OOM)"
-                                : "in range, changed by at least the update threshold",
-             prio.diff * 100.0);
+    v->why_evict = action == VPA_ACTION_EVICT;
+    v->why_cause = prio.outside_range ? 0 : quick_oom ? 1 : 2;
+    v->why_diff = prio.diff;
     v->pending_evict = action == VPA_ACTION_EVICT;
     return 0;
+}
+
+static void vertical_reason(const struct vpa_part *v, struct pipeline_decision *out)
+{
+    static const char *const cause[3] = {"requests outside the recommended range",
+                                         "OOM-killed soon after start (quick OOM)",
+                                         "in range, changed by at least the update threshold"};
+    snprintf(out->resources_reason, sizeof(out->resources_reason), "%s: %s, resource diff %.0f%%",
+             v->why_evict ? "evicted (Recreate)" : "resized in place", cause[v->why_cause],
+             v->why_diff * 100.0);
 }
 
 /* An eviction round that stands restarts every pod: their container states
@@ -1082,6 +1094,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
     if ((rc = vertical_step(s, obs, cpu, mem, out)))
         return rc;
+    const int from_updater = out->resources;
     if (!out->resources && grouped && out->scale && (rc = follow_group(s, obs, out, mask)))
         return rc;
     if (!out->resources)
@@ -1119,6 +1132,8 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         s->v->pending_evict = 0;
         return 0;
     }
+    if (from_updater)
+        vertical_reason(s->v, out);
     /* Rule 5 and the daily cap coordinate with a horizontal scaler; with none,
      * the upstream updater's own eviction restriction is the whole rule. */
     if (!s->h) {
@@ -1224,8 +1239,10 @@ int pipeline_step(struct pipeline_state *s, const struct pipeline_obs *obs,
     if (s->v) {
         if ((rc = vertical_step(s, obs, obs->cpu_milli, obs->mem_bytes, out)))
             return rc;
-        if (out->resources)
+        if (out->resources) {
+            vertical_reason(s->v, out);
             vertical_commit(s->v, obs->n_containers, obs->now_ms);
+        }
     }
     return 0;
 }

@@ -421,12 +421,11 @@ int vpa_container_plan_oom(struct vpa_container *c, const struct vpa_agg_config 
     return vpa_container_plan_memory(c, cfg, a > b ? a : b, t_ms, 1, ops, nops);
 }
 
-/* Plans on a copy, applies, and only then commits the container: an error in
- * either step leaves both untouched. */
 /* vpa_container_plan_cpu and vpa_aggregate_apply of its one add, without the
  * operation list (this runs once per replica and sample): the same checks in the
- * same order and the same histogram call. The add's own checks (finite value,
- * weight >= 0) hold for any millicore count. */
+ * same order and the same histogram call, and the container changes only when
+ * the add succeeded. The add's own checks (finite value, weight >= 0) hold for any
+ * millicore count. */
 int vpa_container_add_cpu(struct vpa_container *c, struct vpa_aggregate *a,
                           int64_t usage_millicores, int64_t t_ms)
 {
@@ -445,6 +444,8 @@ int vpa_container_add_cpu(struct vpa_container *c, struct vpa_aggregate *a,
     return 0;
 }
 
+/* Plans on a copy, applies, and only then commits the container: an error in
+ * either step leaves both untouched. */
 int vpa_container_add_memory(struct vpa_container *c, struct vpa_aggregate *a, int64_t usage_bytes,
                              int64_t t_ms)
 {

@@ -267,11 +267,29 @@ double coord_pressure(const struct coord_state *st, const struct coord_params *p
     }
     if (n == 0)
         return NAN;
-    sort_floats(v, n);
     /* Nearest-rank percentile over the slots in the window. */
     int k = (int)ceil(p->pressure_percentile * n) - 1;
     if (k < 0)
         k = 0;
+    if (k >= n / 2) {
+        /* The (n - k) largest, in decreasing order: v[k] of the sorted array is
+         * the last of them (slot pressures are never NaN). */
+        float top[COORD_SLOTS];
+        int m = n - k, have = 0;
+        for (int i = 0; i < n; i++) {
+            float x = v[i];
+            if (have == m && !(x > top[m - 1]))
+                continue;
+            int j = have < m ? have++ : m - 1;
+            while (j > 0 && top[j - 1] < x) {
+                top[j] = top[j - 1];
+                j--;
+            }
+            top[j] = x;
+        }
+        return top[m - 1];
+    }
+    sort_floats(v, n);
     return v[k];
 }
 
