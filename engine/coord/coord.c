@@ -178,6 +178,7 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
         s->start_ms = start;
         s->pressure[COORD_CPU] = -1.0f;
         s->pressure[COORD_MEMORY] = -1.0f;
+        st->cache_valid = 0;
     }
 
     int replicas = (int)n_pods;
@@ -200,8 +201,10 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
             if (pods[i].request[r] > 0 && st->ref_request[r] > 0) {
                 double u = coord_gsm_rescale(fixed, pods[i].usage[r], replicas, st->ref_replicas);
                 float ratio = (float)(u / st->ref_request[r]);
-                if (ratio > s->pressure[r])
+                if (ratio > s->pressure[r]) {
                     s->pressure[r] = ratio;
+                    st->cache_valid = 0;
+                }
             }
         }
     }
@@ -313,13 +316,37 @@ static int slots_in_window(const struct coord_state *st, const struct coord_para
     return n;
 }
 
+/* coord_pressure for both resources, through the cache: a slot is in the window
+ * exactly when its index lies in [floor((now - window) / w), floor(now / w)], so
+ * the result can only change with those two indices, a slot's value, or the
+ * parameters. Auto asks every step; the answer changes once a slot at most. */
+static void pressures(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                      double out[COORD_NRES])
+{
+    int64_t w = slot_width(p);
+    int64_t lo = floor_div(now_ms - p->window_ms, w), hi = floor_div(now_ms, w);
+    if (!st->cache_valid || st->cache_lo != lo || st->cache_hi != hi ||
+        st->cache_window_ms != p->window_ms || st->cache_pct != p->pressure_percentile) {
+        for (int r = 0; r < COORD_NRES; r++)
+            st->cache_pressure[r] = coord_pressure(st, p, now_ms, (enum coord_resource)r);
+        st->cache_lo = lo;
+        st->cache_hi = hi;
+        st->cache_window_ms = p->window_ms;
+        st->cache_pct = p->pressure_percentile;
+        st->cache_valid = 1;
+    }
+    for (int r = 0; r < COORD_NRES; r++)
+        out[r] = st->cache_pressure[r];
+}
+
 /* Auto: the challenger must lead by the margin for switch_sustain_ms in a row,
  * and be a resource that adding replicas relieves. */
 static void auto_bottleneck(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
                             struct coord_ownership *out)
 {
-    double pc = coord_pressure(st, p, now_ms, COORD_CPU);
-    double pm = coord_pressure(st, p, now_ms, COORD_MEMORY);
+    double pr[COORD_NRES];
+    pressures(st, p, now_ms, pr);
+    double pc = pr[COORD_CPU], pm = pr[COORD_MEMORY];
     out->pressure[COORD_CPU] = pc;
     out->pressure[COORD_MEMORY] = pm;
     bool eligible[COORD_NRES];

@@ -105,6 +105,12 @@ struct coord_state {
      * move the comparison that decides who owns what. */
     double ref_request[COORD_NRES]; /* 0 until seen */
     int32_t ref_replicas;           /* 0 until seen */
+    /* Auto's pressures, valid while no slot changed and the window covers the
+     * same slots (the slot indices of its two ends) under the same parameters. */
+    uint8_t cache_valid;
+    int64_t cache_lo, cache_hi, cache_window_ms;
+    double cache_pct;
+    double cache_pressure[COORD_NRES];
 };
 void coord_state_init(struct coord_state *st);
 

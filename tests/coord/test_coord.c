@@ -353,6 +353,11 @@ static void test_property_hysteresis(void **unused)
             assert_int_equal(coord_observe(&st, &p, t, pods, 4), 0);
             struct coord_ownership o;
             assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+            /* The cached pressures Auto used are the ones a fresh scan gives. */
+            for (int r = 0; r < COORD_NRES; r++) {
+                double fresh = coord_pressure(&st, &p, t, (enum coord_resource)r);
+                assert_true((isnan(fresh) && isnan(o.pressure[r])) || fresh == o.pressure[r]);
+            }
             if (o.changed && o.reason == COORD_R_AUTO_SWITCH) {
                 if (last_switch != INT64_MIN)
                     assert_true(t - last_switch >= p.switch_sustain_ms);
