@@ -205,8 +205,8 @@ int replay_fallback_parse(const char *text, uint8_t *cpu, uint8_t *mem, char *er
         } else if (len > 7 && strncmp(p, "memory=", 7) == 0 &&
                    fallback_word(p + 7, len - 7, &m) == 0) {
         } else {
-            snprintf(err, errlen,
-                     "\"%s\": expected floor, load, fixed or cpu=WORD,memory=WORD", text);
+            snprintf(err, errlen, "\"%s\": expected floor, load, fixed or cpu=WORD,memory=WORD",
+                     text);
             return REPLAY_ERULE;
         }
         if (!end)
@@ -684,8 +684,10 @@ int replay_input_model(const struct replay_input *in, size_t w, size_t c, const 
     out->mem_fixed_bytes = in->wls[w].a_mem[c];
     out->fitted = in->wls[w].fitted[c];
     static const char *const names[] = {"floor", "load", "fixed"};
-    out->cpu_model = in->wls[w].cpu_fit[c] ? "fit" : names[in->fallback_cpu <= 2 ? in->fallback_cpu : 0];
-    out->mem_model = in->wls[w].mem_fit[c] ? "fit" : names[in->fallback_mem <= 2 ? in->fallback_mem : 0];
+    out->cpu_model =
+        in->wls[w].cpu_fit[c] ? "fit" : names[in->fallback_cpu <= 2 ? in->fallback_cpu : 0];
+    out->mem_model =
+        in->wls[w].mem_fit[c] ? "fit" : names[in->fallback_mem <= 2 ? in->fallback_mem : 0];
     return 0;
 }
 
@@ -843,13 +845,15 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
         const int32_t m = sim.m;
         if ((rc = bufs_reserve(&rc_->b, (size_t)m * C)))
             return rc;
-        double *ucpu = rc_->b.cpu, *umem = rc_->b.mem;
+        const double *ucpu = rc_->b.cpu, *umem = rc_->b.mem;
         uint8_t *oom = rc_->b.oom;
         const double *rcpu = w->cpu + (size_t)r0 * C, *rmem = w->mem + (size_t)r0 * C;
         if (m == n) {
-            memcpy(ucpu, rcpu, (size_t)m * C * sizeof(double));
-            memcpy(umem, rmem, (size_t)m * C * sizeof(double));
+            /* The recorded pods as they are: read in place, no copy per step. */
+            ucpu = rcpu;
+            umem = rmem;
         } else {
+            double *scpu = rc_->b.cpu, *smem = rc_->b.mem;
             /* Closed-loop model: simulated pod j takes recorded pod j mod n's
              * usage, its load part rescaled by n/m (docs/replay.md). */
             const double ratio = (double)n / (double)m;
@@ -859,8 +863,8 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
                     const double fm = w->all_fixed_mem[c] ? 1.0 : ratio;
                     double u = w->a_cpu[c] + (rcpu[(size_t)i * C + c] - w->a_cpu[c]) * fc;
                     double v = w->a_mem[c] + (rmem[(size_t)i * C + c] - w->a_mem[c]) * fm;
-                    ucpu[(size_t)j * C + c] = u > 0 ? u : 0;
-                    umem[(size_t)j * C + c] = v > 0 ? v : 0;
+                    scpu[(size_t)j * C + c] = u > 0 ? u : 0;
+                    smem[(size_t)j * C + c] = v > 0 ? v : 0;
                 }
                 if (++i == n)
                     i = 0;

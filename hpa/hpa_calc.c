@@ -254,6 +254,16 @@ static int check_fetch(const struct hpa_metric_input *m)
     return 0;
 }
 
+/* hpa_pod_request reads nothing else of a pod: equal inputs, equal result. */
+static bool same_requests(const struct hpa_pod *a, const struct hpa_pod *b, enum hpa_resource res)
+{
+    return a->containers == b->containers && a->n_containers == b->n_containers &&
+           a->init_containers == b->init_containers &&
+           a->n_init_containers == b->n_init_containers &&
+           a->pod_request_mask == b->pod_request_mask &&
+           a->pod_request_milli[res] == b->pod_request_milli[res];
+}
+
 /*
  * One pass: classification, the sums of the metric map, and (when want_requests) every
  * pod's request, remembering the first request error in pod order as calculateRequests
@@ -277,18 +287,29 @@ static int group_and_sum(const struct hpa_calc *c, const struct hpa_metric_input
         if (s && s->present && s->value_milli < 0)
             return HPA_ENEGMETRIC;
     }
+    /* The last pod whose request was computed without error: pods of one
+     * template share their container arrays, and so their request. */
+    const struct hpa_pod *known = NULL;
+    int64_t known_req = 0;
     for (size_t i = 0; i < c->n_pods; i++) {
         const struct hpa_pod *p = &c->pods[i];
         const struct hpa_pod_sample *s = samples ? &samples[i] : NULL;
         enum hpa_pod_class k = hpa__classify(c, p, s, cpu_rules);
         int64_t req = 0;
         if (want_requests && *req_err == 0) {
-            int32_t ec = -1;
-            int rc = hpa_pod_request(p, res, container, c->pod_level_resources, &req, &ec);
-            if (rc != 0) {
-                *req_err = rc;
-                out->err_pod = (int32_t)i;
-                out->err_container = ec;
+            if (known && same_requests(known, p, res)) {
+                req = known_req;
+            } else {
+                int32_t ec = -1;
+                int rc = hpa_pod_request(p, res, container, c->pod_level_resources, &req, &ec);
+                if (rc != 0) {
+                    *req_err = rc;
+                    out->err_pod = (int32_t)i;
+                    out->err_container = ec;
+                } else {
+                    known = p;
+                    known_req = req;
+                }
             }
         }
         switch (k) {

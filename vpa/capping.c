@@ -90,6 +90,11 @@ static void mul_u64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 /* (hi, lo) / d for hi < d: shift-and-subtract, 64 steps. */
 static uint64_t div_u128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
 {
+    if (hi == 0) {
+        /* The common case fits 64 bits: the same quotient and remainder at once. */
+        *rem = lo % d;
+        return lo / d;
+    }
     uint64_t q = 0;
     for (int i = 63; i >= 0; i--) {
         int carry = (hi >> 63) != 0;

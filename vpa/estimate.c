@@ -10,6 +10,33 @@
 
 #define MINUTE_NS (60LL * 1000000000LL)
 
+/* model.c's amount conversions, the same operations inlined: the estimator calls
+ * them a dozen times per container and recommendation, across files. */
+static inline int64_t amount_of(double amount)
+{
+    if (isnan(amount) || amount < 0)
+        return 0;
+    if (amount > (double)VPA_MAX_RESOURCE_AMOUNT)
+        return VPA_MAX_RESOURCE_AMOUNT;
+    return (int64_t)amount;
+}
+
+static inline int64_t scale_amount(int64_t amount, double factor)
+{
+    return amount_of((double)amount * factor); /* vpa_scale_resource */
+}
+
+static inline int64_t cpu_amount(double cores)
+{
+    return amount_of(cores * 1000.0); /* vpa_cpu_amount_from_cores */
+}
+
+static inline void res_put(struct vpa_resources *r, int res, int64_t v)
+{
+    r->v[res] = v; /* vpa_res_put */
+    r->set |= (1u << res) | VPA_RES_LIST;
+}
+
 double vpa_confidence(const struct vpa_aggregate *a, int64_t interval_ms)
 {
     int64_t interval_ns = vpa__sub_ns(interval_ms, 0);
@@ -30,9 +57,9 @@ int64_t vpa_estimate(const struct vpa_aggregate *a, const struct vpa_estimator_c
                                             : c->upper_p;
     int64_t x;
     if (resource == VPA_CPU)
-        x = vpa_cpu_amount_from_cores(vpa_hist_percentile(&a->cpu, ps[VPA_CPU]));
+        x = cpu_amount(vpa_hist_percentile(&a->cpu, ps[VPA_CPU]));
     else
-        x = vpa_memory_amount_from_bytes(vpa_hist_percentile(&a->mem, ps[VPA_MEMORY]));
+        x = amount_of(vpa_hist_percentile(&a->mem, ps[VPA_MEMORY]));
     x = vpa_apply_margin(x, c->margin_fraction);
     if (field == VPA_TARGET)
         return x;
@@ -46,7 +73,7 @@ int64_t vpa_estimate(const struct vpa_aggregate *a, const struct vpa_estimator_c
 
 int64_t vpa_apply_margin(int64_t x, double fraction)
 {
-    return x + vpa_scale_resource(x, fraction);
+    return x + scale_amount(x, fraction);
 }
 
 /* (1 + m/c)^e. Go's math.Pow returns x itself for y == 1, and so does C's pow (its
@@ -60,16 +87,14 @@ static double confidence_factor(double multiplier, double exponent, double confi
 
 int64_t vpa_apply_confidence(int64_t x, double multiplier, double exponent, double confidence)
 {
-    return vpa_scale_resource(x, confidence_factor(multiplier, exponent, confidence));
+    return scale_amount(x, confidence_factor(multiplier, exponent, confidence));
 }
 
 void vpa_pod_min_share(const struct vpa_estimator_config *c, size_t n, int64_t out[2])
 {
     double fraction = 1.0 / (double)n;
-    out[VPA_CPU] =
-        vpa_scale_resource(vpa_cpu_amount_from_cores(c->pod_min_cpu_millicores * 0.001), fraction);
-    out[VPA_MEMORY] = vpa_scale_resource(
-        vpa_memory_amount_from_bytes(c->pod_min_memory_mb * 1024 * 1024), fraction);
+    out[VPA_CPU] = scale_amount(cpu_amount(c->pod_min_cpu_millicores * 0.001), fraction);
+    out[VPA_MEMORY] = scale_amount(amount_of(c->pod_min_memory_mb * 1024 * 1024), fraction);
 }
 
 void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
@@ -83,7 +108,7 @@ void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
             if (!(controlled & (1u << r)))
                 continue;
             int64_t v = est[k][r];
-            vpa_res_put(f[k], r, v > min_share[r] ? v : min_share[r]);
+            res_put(f[k], r, v > min_share[r] ? v : min_share[r]);
         }
     }
     memset(&out->uncapped, 0, sizeof out->uncapped);
@@ -107,15 +132,14 @@ void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_est
                           : vpa_confidence(a, c->confidence_interval_ms[r]);
         int same_conf = r > 0 && memcmp(&conf, &conf_prev, sizeof conf) == 0;
         for (int k = 0; k < 3; k++) {
-            int64_t x =
-                r == VPA_CPU ? vpa_cpu_amount_from_cores(v[k]) : vpa_memory_amount_from_bytes(v[k]);
+            int64_t x = r == VPA_CPU ? cpu_amount(v[k]) : amount_of(v[k]);
             x = vpa_apply_margin(x, c->margin_fraction);
             if (k != VPA_TARGET) {
                 double m = k == VPA_UPPER ? c->upper_multiplier : c->lower_multiplier;
                 double e = k == VPA_UPPER ? c->upper_exponent : c->lower_exponent;
                 if (!same_conf)
                     factor_prev[k] = confidence_factor(m, e, conf);
-                x = vpa_scale_resource(x, factor_prev[k]);
+                x = scale_amount(x, factor_prev[k]);
             }
             est[k][r] = x;
         }
@@ -273,7 +297,7 @@ void vpa_apply_vpa_policy(struct vpa_rec *recs, size_t n, const struct vpa_resou
         if (global_max)
             for (int k = 0; k < 2; k++)
                 if (!vpa_res_has(&max, k) && vpa_res_has(global_max, k))
-                    vpa_res_put(&max, k, global_max->v[k]);
+                    res_put(&max, k, global_max->v[k]);
         cap_list(&recs[i].target, min, &max);
         cap_list(&recs[i].lower, min, &max);
         cap_list(&recs[i].upper, min, &max);

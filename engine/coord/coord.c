@@ -169,8 +169,9 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
                 return PS_ENAN;
         }
     }
-    int64_t start = floor_div(now_ms, w) * w;
-    int idx = (int)(((floor_div(now_ms, w) % COORD_SLOTS) + COORD_SLOTS) % COORD_SLOTS);
+    const int64_t slot_i = floor_div(now_ms, w);
+    int64_t start = slot_i * w;
+    int idx = (int)(((slot_i % COORD_SLOTS) + COORD_SLOTS) % COORD_SLOTS);
     struct coord_slot *s = &st->slots[idx];
     if (s->start_ms != INT64_MIN && s->start_ms > start)
         return PS_ETIME;
@@ -193,6 +194,10 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
                 break;
             }
     }
+    /* The cached pressures cover this slot (it is the newest of their window):
+     * see the raise below. */
+    const int cache_has_slot =
+        st->cache_valid && st->cache_hi == slot_i && st->cache_window_ms == p->window_ms;
     double total[COORD_NRES] = {0, 0};
     for (int r = 0; r < COORD_NRES; r++) {
         double fixed = coord_gsm_fixed(&st->gsm[r]);
@@ -202,8 +207,13 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
                 double u = coord_gsm_rescale(fixed, pods[i].usage[r], replicas, st->ref_replicas);
                 float ratio = (float)(u / st->ref_request[r]);
                 if (ratio > s->pressure[r]) {
+                    /* A nearest-rank percentile x stays x when one value already
+                     * counted (>= 0) rises to at most x: no value crosses it. Most
+                     * steps raise their slot's maximum that little. */
+                    if (!(cache_has_slot && s->pressure[r] >= 0.0f &&
+                          (double)ratio <= st->cache_pressure[r]))
+                        st->cache_valid = 0;
                     s->pressure[r] = ratio;
-                    st->cache_valid = 0;
                 }
             }
         }
@@ -255,23 +265,10 @@ static void sort_floats(float *v, int n)
     }
 }
 
-double coord_pressure(const struct coord_state *st, const struct coord_params *p, int64_t now_ms,
-                      enum coord_resource r)
+/* The nearest-rank percentile pct of v[0..n), n > 0 (v is reordered). */
+static double rank_value(float *v, int n, double pct)
 {
-    float v[COORD_SLOTS];
-    int n = 0;
-    int64_t oldest = now_ms - p->window_ms;
-    for (int i = 0; i < COORD_SLOTS; i++) {
-        const struct coord_slot *s = &st->slots[i];
-        if (s->start_ms == INT64_MIN || s->start_ms + slot_width(p) <= oldest ||
-            s->start_ms > now_ms || s->pressure[r] < 0)
-            continue;
-        v[n++] = s->pressure[r];
-    }
-    if (n == 0)
-        return NAN;
-    /* Nearest-rank percentile over the slots in the window. */
-    int k = (int)ceil(p->pressure_percentile * n) - 1;
+    int k = (int)ceil(pct * n) - 1;
     if (k < 0)
         k = 0;
     if (k >= n / 2) {
@@ -294,6 +291,46 @@ double coord_pressure(const struct coord_state *st, const struct coord_params *p
     }
     sort_floats(v, n);
     return v[k];
+}
+
+double coord_pressure(const struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                      enum coord_resource r)
+{
+    float v[COORD_SLOTS];
+    int n = 0;
+    int64_t oldest = now_ms - p->window_ms;
+    for (int i = 0; i < COORD_SLOTS; i++) {
+        const struct coord_slot *s = &st->slots[i];
+        if (s->start_ms == INT64_MIN || s->start_ms + slot_width(p) <= oldest ||
+            s->start_ms > now_ms || s->pressure[r] < 0)
+            continue;
+        v[n++] = s->pressure[r];
+    }
+    if (n == 0)
+        return NAN;
+    /* Nearest-rank percentile over the slots in the window. */
+    return rank_value(v, n, p->pressure_percentile);
+}
+
+/* coord_pressure of both resources from one walk over the slots. */
+static void pressure_both(const struct coord_state *st, const struct coord_params *p,
+                          int64_t now_ms, double out[COORD_NRES])
+{
+    float v[COORD_NRES][COORD_SLOTS];
+    int n[COORD_NRES] = {0, 0};
+    const int64_t oldest = now_ms - p->window_ms, w = slot_width(p);
+    for (int i = 0; i < COORD_SLOTS; i++) {
+        const struct coord_slot *s = &st->slots[i];
+        if (s->start_ms == INT64_MIN || s->start_ms + w <= oldest || s->start_ms > now_ms)
+            continue;
+        for (int r = 0; r < COORD_NRES; r++) {
+            /* Stored always, kept (counted) unless negative: no branch to mispredict. */
+            v[r][n[r]] = s->pressure[r];
+            n[r] += !(s->pressure[r] < 0);
+        }
+    }
+    for (int r = 0; r < COORD_NRES; r++)
+        out[r] = n[r] == 0 ? NAN : rank_value(v[r], n[r], p->pressure_percentile);
 }
 
 static void own(struct coord_ownership *o, int h_res)
@@ -327,8 +364,7 @@ static void pressures(struct coord_state *st, const struct coord_params *p, int6
     int64_t lo = floor_div(now_ms - p->window_ms, w), hi = floor_div(now_ms, w);
     if (!st->cache_valid || st->cache_lo != lo || st->cache_hi != hi ||
         st->cache_window_ms != p->window_ms || st->cache_pct != p->pressure_percentile) {
-        for (int r = 0; r < COORD_NRES; r++)
-            st->cache_pressure[r] = coord_pressure(st, p, now_ms, (enum coord_resource)r);
+        pressure_both(st, p, now_ms, st->cache_pressure);
         st->cache_lo = lo;
         st->cache_hi = hi;
         st->cache_window_ms = p->window_ms;
