@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "podscaler/store.h"
 #include "podscaler/kobj.h"
 #include "podscaler/log.h"
 #include "record.h"
@@ -24,6 +25,8 @@ static const char help[] =
     "  --all-namespaces    record every namespace\n"
     "  --interval DUR      poll interval, a Go duration such as 15s or 1m30s (default 15s)\n"
     "  --duration DUR      stop after DUR (default: until SIGINT/SIGTERM)\n"
+    "  --retention DUR     prune history older than DUR, hourly (default 192h, the VPA's\n"
+    "                      8-day history; 0 keeps everything)\n"
     "  --log-level LEVEL   debug, info, warn, error or off (default info)\n"
     "  -h, --help          show this help\n"
     "\n"
@@ -82,8 +85,9 @@ int cmd_record(int argc, char **argv)
         fputs(help, stdout);
         return PS_EXIT_OK;
     }
-    struct record_opts o = {.interval_ms = RECORD_DEFAULT_INTERVAL_MS};
-    const char *interval = NULL, *duration = NULL, *level = NULL;
+    struct record_opts o = {.interval_ms = RECORD_DEFAULT_INTERVAL_MS,
+                            .retention_s = STORE_DEFAULT_RETENTION_S};
+    const char *interval = NULL, *duration = NULL, *level = NULL, *retention = NULL;
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *a = argv[i];
@@ -98,6 +102,7 @@ int cmd_record(int argc, char **argv)
             flag_value(argc, argv, &i, "-n", &o.ns, &missing) ||
             flag_value(argc, argv, &i, "--interval", &interval, &missing) ||
             flag_value(argc, argv, &i, "--duration", &duration, &missing) ||
+            flag_value(argc, argv, &i, "--retention", &retention, &missing) ||
             flag_value(argc, argv, &i, "--log-level", &level, &missing)) {
             if (missing)
                 return cmd_usage_error("record", "%s needs a value", a);
@@ -119,6 +124,15 @@ int cmd_record(int argc, char **argv)
     if (o.interval_ms < RECORD_MIN_INTERVAL_MS)
         return cmd_usage_error("record", "--interval must be at least %dms",
                                RECORD_MIN_INTERVAL_MS);
+    if (retention) {
+        int64_t ms = 0;
+        if (strcmp(retention, "0") != 0 && parse_duration_ms(retention, &ms) != 0)
+            return cmd_usage_error("record", "--retention %s: not a duration (e.g. 192h) or 0",
+                                   retention);
+        o.retention_s = ms / 1000;
+        if (strcmp(retention, "0") != 0 && o.retention_s < 3600)
+            return cmd_usage_error("record", "--retention must be 0 or at least 1h");
+    }
     if (duration && parse_duration_ms(duration, &o.duration_ms) != 0)
         return cmd_usage_error("record", "--duration %s: not a positive duration (e.g. 10m)",
                                duration);

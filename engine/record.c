@@ -152,6 +152,7 @@ struct recorder {
     int64_t server_offset_ms;
 
     uint64_t poll_no;
+    int64_t last_prune_s;  /* 0 before the first prune */
     struct smap resources; /* "workload\x1fpod\x1fcontainer" -> last row written */
     struct smap pod_owner; /* "ns/pod" -> deployment index + 1, rebuilt per poll */
     struct smap dep_index; /* "ns/deployment" -> deployment index + 1, rebuilt per poll */
@@ -414,6 +415,24 @@ static void finish_poll(struct recorder *r)
         goto out;
     }
     r->polls_ok++;
+    /* Retention: a recorder left running for weeks keeps the history bounded.
+     * Hourly is often enough for a limit counted in days, and each prune is one
+     * short transaction between polls. */
+    if (r->o->retention_s > 0 && (r->last_prune_s == 0 || t_s - r->last_prune_s >= 3600)) {
+        struct store_prune_stats ps_stats;
+        rc = store_prune(r->st, t_s, r->o->retention_s, &ps_stats);
+        if (rc) {
+            ps_log(PS_LOG_ERROR, MOD, "%s: cannot prune: %s (%s)", r->o->db, store_strerror(rc),
+                   store_errmsg(r->st));
+            r->fatal = 1;
+            shutdown_all(r);
+            goto out;
+        }
+        r->last_prune_s = t_s;
+        if (ps_stats.samples)
+            ps_log(PS_LOG_INFO, MOD, "pruned %lld samples older than %llds",
+                   (long long)ps_stats.samples, (long long)r->o->retention_s);
+    }
     ps_log(PS_LOG_DEBUG, MOD, "poll %llu: %zu deployments, %zu pods, %llu samples written",
            (unsigned long long)r->poll_no, dl.n_items, pl.n_items,
            (unsigned long long)(r->samples - samples_before));

@@ -26,6 +26,7 @@ struct record_opts {
     int all_namespaces;
     int64_t interval_ms; /* > 0 */
     int64_t duration_ms; /* 0: until SIGINT/SIGTERM */
+    int64_t retention_s; /* rows older than this are pruned hourly; 0: kept forever */
 };
 
 /* Default poll interval: metrics-server's default resolution (--metric-resolution=15s). */

@@ -199,6 +199,31 @@ class RecordTest(unittest.TestCase):
         self.check_round_trip(["shop", "ops"])
         self.assertGreater(sum(samples_by_container(self.db).values()), before)
 
+    def test_retention(self):
+        """Samples older than --retention are pruned; the default (8 days) keeps 2-day-old ones."""
+        self.start()
+        code, out, err = self.record("-n", "shop", "--interval", "500ms", "--duration", "2s")
+        self.assertEqual(code, 0, err)
+        old = sum(samples_by_container(self.db).values())
+        self.assertGreater(old, 0)
+        con = sqlite3.connect(self.db)
+        con.execute("UPDATE samples SET t = t - 2 * 86400")
+        con.commit()
+        con.close()
+        code, out, err = self.record("-n", "shop", "--interval", "500ms", "--duration", "2s")
+        self.assertEqual(code, 0, err)
+        now = int(time.time())
+        aged = query(self.db, "SELECT count(*) FROM samples WHERE t < ?", (now - 86400,))[0][0]
+        self.assertEqual(aged, old, "the default retention pruned 2-day-old samples")
+        code, out, err = self.record("-n", "shop", "--interval", "500ms", "--duration", "2s",
+                                     "--retention", "1h", "--log-level", "info")
+        self.assertEqual(code, 0, err)
+        self.assertIn("pruned %d samples" % old, err)
+        aged = query(self.db, "SELECT count(*) FROM samples WHERE t < ?", (now - 3600,))[0][0]
+        self.assertEqual(aged, 0)
+        self.assertGreater(sum(samples_by_container(self.db).values()), 0)
+        self.assertEqual(query(self.db, "PRAGMA integrity_check"), [("ok",)])
+
     def test_pagination(self):
         # more pods than one page (500): every pod's resources are recorded
         sc = {"namespaces": ["big"], "deployments": [
