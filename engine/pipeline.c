@@ -548,6 +548,15 @@ static int vertical_observe(struct pipeline_state *s, const struct pipeline_obs 
     return 0;
 }
 
+/* A decision starts from container c's requests and limits as observed. */
+static void keep_current(struct pipeline_decision *out, const struct pipeline_obs *obs, uint32_t c)
+{
+    out->cpu_request_milli[c] = obs->cpu_request_milli[c];
+    out->mem_request_bytes[c] = obs->mem_request_bytes[c];
+    out->cpu_limit_milli[c] = obs->cpu_limit_milli[c];
+    out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
+}
+
 /* x re-expressed from the reference group size to the current one: its fixed
  * share f stays, the rest scales by reference / now. Rounded up: a request. */
 static void convert_amount(struct vpa_resources *r, int res, double f, double ratio)
@@ -692,10 +701,7 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
     int changed = 0;
     out->resources_touched = 0;
     for (uint32_t c = 0; c < C; c++) {
-        out->cpu_request_milli[c] = obs->cpu_request_milli[c];
-        out->mem_request_bytes[c] = obs->mem_request_bytes[c];
-        out->cpu_limit_milli[c] = obs->cpu_limit_milli[c];
-        out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
+        keep_current(out, obs, c);
         const struct vpa_rec *r = NULL;
         for (size_t i = 0; i < processed.n; i++)
             if (strcmp(processed.items[i].name, s->name_ptrs[c]) == 0)
@@ -911,10 +917,7 @@ static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs
     convert_group_size(v);
     uint8_t touched = 0;
     for (uint32_t c = 0; c < C; c++) {
-        out->cpu_request_milli[c] = obs->cpu_request_milli[c];
-        out->mem_request_bytes[c] = obs->mem_request_bytes[c];
-        out->cpu_limit_milli[c] = obs->cpu_limit_milli[c];
-        out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
+        keep_current(out, obs, c);
         const struct vpa_rec *r = NULL;
         for (size_t i = 0; i < v->rec.n; i++)
             if (strcmp(v->recs[i].name, s->name_ptrs[c]) == 0)
@@ -1015,10 +1018,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
          * hysteresis), not followed by a vertical step in this round. */
         int changed = 0;
         for (uint32_t c = 0; c < C; c++) {
-            out->cpu_request_milli[c] = obs->cpu_request_milli[c];
-            out->mem_request_bytes[c] = obs->mem_request_bytes[c];
-            out->cpu_limit_milli[c] = obs->cpu_limit_milli[c];
-            out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
+            keep_current(out, obs, c);
             if (bn == COORD_CPU && obs->cpu_request_milli[c] != co->ref_cpu_req[c]) {
                 out->cpu_request_milli[c] = co->ref_cpu_req[c];
                 out->cpu_limit_milli[c] = co->ref_cpu_lim[c];

@@ -110,13 +110,18 @@ static int insert_sample(struct store *st, int64_t cid, int64_t t_s, int64_t cpu
     return step_done(st, st->s_sample, "inserting a sample");
 }
 
+/* Every row written needs an open batch and a valid time. */
+static int row_checks(struct store *st, int64_t t_s)
+{
+    int rc = store__need_batch(st);
+    return rc ? rc : check_time(st, t_s);
+}
+
 int store_add_sample(struct store *st, const char *workload, const char *pod, const char *container,
                      int64_t t_s, int64_t cpu_milli, int64_t mem_bytes)
 {
-    int rc = store__need_batch(st);
+    int rc = row_checks(st, t_s);
     if (rc)
-        return rc;
-    if ((rc = check_time(st, t_s)))
         return rc;
     if (cpu_milli < 0 || mem_bytes < 0)
         return store__fail(st, PS_ENEGATIVE, "negative usage for %s/%s/%s", workload, pod,
@@ -142,10 +147,8 @@ static int insert_replicas(struct store *st, int64_t wid, int64_t t_s, int32_t r
 
 int store_add_replicas(struct store *st, const char *workload, int64_t t_s, int32_t replicas)
 {
-    int rc = store__need_batch(st);
+    int rc = row_checks(st, t_s);
     if (rc)
-        return rc;
-    if ((rc = check_time(st, t_s)))
         return rc;
     if (replicas < 0)
         return store__fail(st, PS_ENEGATIVE, "negative replica count for %s", workload);
@@ -182,10 +185,8 @@ int store_add_resources(struct store *st, const char *workload, const char *pod,
                         const char *container, int64_t t_s, int64_t cpu_request_milli,
                         int64_t mem_request_bytes, int64_t cpu_limit_milli, int64_t mem_limit_bytes)
 {
-    int rc = store__need_batch(st);
+    int rc = row_checks(st, t_s);
     if (rc)
-        return rc;
-    if ((rc = check_time(st, t_s)))
         return rc;
     const int64_t v[4] = {cpu_request_milli, mem_request_bytes, cpu_limit_milli, mem_limit_bytes};
     for (int i = 0; i < 4; i++) {
@@ -210,10 +211,8 @@ static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 int store_add_decision(struct store *st, int64_t t_s, const char *workload, const char *kind,
                        const char *before, const char *after, const char *reason)
 {
-    int rc = store__need_batch(st);
+    int rc = row_checks(st, t_s);
     if (rc)
-        return rc;
-    if ((rc = check_time(st, t_s)))
         return rc;
     if (!kind || !*kind)
         return store__fail(st, PS_EINVAL, "decision without a kind");
@@ -237,10 +236,8 @@ int store_add_decision(struct store *st, int64_t t_s, const char *workload, cons
 int store_put_checkpoint(struct store *st, const char *workload, const char *name, int64_t t_s,
                          const void *data, size_t len)
 {
-    int rc = store__need_batch(st);
+    int rc = row_checks(st, t_s);
     if (rc)
-        return rc;
-    if ((rc = check_time(st, t_s)))
         return rc;
     if (!name || !*name)
         return store__fail(st, PS_EINVAL, "checkpoint without a name");
