@@ -1074,7 +1074,22 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     const int grouped = s->h && bn >= 0 && m > 0 && co->st.ref_replicas > 0;
     s->v->convert = grouped;
     if (grouped) {
+        /* History is re-evaluated under the horizontal policy: each sample is
+         * re-expressed at the replica count the HPA would run for the load of
+         * that moment (DESIGN.md section 2), so that the recommendation is for
+         * the groups the HPA actually runs. Measured at the reference count
+         * instead, a daily peak of the whole load was divided over the few
+         * replicas of the night (google2019-tasks: 40% memory slack against
+         * 28% for the projection). AverageValue targets have no utilization
+         * to project with: the reference count stands in. */
         target = co->st.ref_replicas;
+        const double req_b = bn == COORD_CPU ? req_cpu : req_mem;
+        const int util =
+            bn == COORD_MEMORY ? co->params.memory_target_utilization : co->target_utilization;
+        if (util > 0 && req_b > 0 && total[bn] > 0)
+            target =
+                coord_projected_replicas(total[bn], req_b, util, s->policy.horizontal.min_replicas,
+                                         s->policy.horizontal.max_replicas);
         const int now_replicas = out->scale ? out->replicas_after : (int)m;
         s->v->conv_ratio = (double)target / (double)(now_replicas > 0 ? now_replicas : 1);
         s->v->conv_fixed[VPA_CPU] = coord_gsm_fixed(&co->st.gsm[COORD_CPU]);

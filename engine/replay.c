@@ -277,55 +277,6 @@ static int64_t recorded_median(const struct trace *t, size_t s_first, size_t s_e
     return scratch[(n - 1) / 2];
 }
 
-/* Least squares of the mean per-pod usage against 1/replicas over the steps
- * where the workload ran: mean = a + b / n. a is the per-pod fixed part,
- * clamped to [0, the smallest mean] so that the load part is never negative. */
-static void fit_one(const struct wl *w, int64_t n_steps, uint32_t c, const double *col,
-                    double *a_out, int *fitted, int floor_fallback)
-{
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, miny = INFINITY;
-    double cnt = 0;
-    int32_t nmin = INT32_MAX, nmax = 0;
-    for (int64_t k = 0; k < n_steps; k++) {
-        uint32_t r0 = w->row_off[k], r1 = w->row_off[k + 1];
-        if (r0 == r1)
-            continue;
-        double sum = 0;
-        for (uint32_t r = r0; r < r1; r++)
-            sum += col[(size_t)r * w->n_c + c];
-        int32_t n = (int32_t)(r1 - r0);
-        double x = 1.0 / n, y = sum / n;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
-        cnt += 1;
-        if (y < miny)
-            miny = y;
-        if (n < nmin)
-            nmin = n;
-        if (n > nmax)
-            nmax = n;
-    }
-    /* Replicas never varied: the split cannot be fitted. The fallback takes the
-     * idle floor as the fixed part, or (load) none of it. */
-    *a_out = floor_fallback && isfinite(miny) && miny > 0 ? miny : 0.0;
-    *fitted = 0;
-    if (cnt < 2 || nmin == nmax)
-        return;
-    double var = sxx - sx * sx / cnt;
-    if (!(var > 0))
-        return;
-    double b = (sxy - sx * sy / cnt) / var;
-    double a = (sy - b * sx) / cnt;
-    if (!(a > 0))
-        a = 0;
-    if (a > miny)
-        a = miny;
-    *a_out = a;
-    *fitted = 1;
-}
-
 /* The k-th smallest of v[0..n) (0-based), reordering v: Hoare's selection,
  * linear on average where a sort would be n log n on every container. */
 static double select_kth(double *v, size_t n, size_t k)
@@ -357,6 +308,71 @@ static double select_kth(double *v, size_t n, size_t k)
             return v[k];
     }
     return v[k];
+}
+
+/* The idle floor: the 1st percentile of the per-step mean per-pod usage, not
+ * the minimum, so that one step of a pod starting up (a few MiB) does not make
+ * nearly all of a resource "load" (fit_one). */
+#define IDLE_FLOOR_PERCENTILE 0.01
+
+/* Least squares of the mean per-pod usage against 1/replicas over the steps
+ * where the workload ran: mean = a + b / n. a is the per-pod fixed part,
+ * clamped to [0, the idle floor] so that the load part is never negative.
+ * A slope b <= 0 says that more pods did not share the usage (per-pod usage
+ * did not fall as pods were added): the resource is per pod, and *mode is
+ * FIT_PER_POD. scratch holds at least one double per step with samples. */
+enum { FIT_NONE = 0, FIT_SPLIT = 1, FIT_PER_POD = 2 };
+
+static void fit_one(const struct wl *w, int64_t n_steps, uint32_t c, const double *col,
+                    double *a_out, int *mode, int floor_fallback, double *scratch)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    double cnt = 0;
+    size_t q = 0;
+    int32_t nmin = INT32_MAX, nmax = 0;
+    for (int64_t k = 0; k < n_steps; k++) {
+        uint32_t r0 = w->row_off[k], r1 = w->row_off[k + 1];
+        if (r0 == r1)
+            continue;
+        double sum = 0;
+        for (uint32_t r = r0; r < r1; r++)
+            sum += col[(size_t)r * w->n_c + c];
+        int32_t n = (int32_t)(r1 - r0);
+        double x = 1.0 / n, y = sum / n;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+        cnt += 1;
+        scratch[q++] = y;
+        if (n < nmin)
+            nmin = n;
+        if (n > nmax)
+            nmax = n;
+    }
+    double floor_v = q ? select_kth(scratch, q, (size_t)((double)q * IDLE_FLOOR_PERCENTILE)) : 0;
+    /* Replicas never varied: the split cannot be fitted. The fallback takes the
+     * idle floor as the fixed part, or (load) none of it. */
+    *a_out = floor_fallback && isfinite(floor_v) && floor_v > 0 ? floor_v : 0.0;
+    *mode = FIT_NONE;
+    if (cnt < 2 || nmin == nmax)
+        return;
+    double var = sxx - sx * sx / cnt;
+    if (!(var > 0))
+        return;
+    double b = (sxy - sx * sy / cnt) / var;
+    double a = (sy - b * sx) / cnt;
+    if (!(b > 0)) {
+        *a_out = 0; /* unused: every part is per pod */
+        *mode = FIT_PER_POD;
+        return;
+    }
+    if (!(a > 0))
+        a = 0;
+    if (a > floor_v)
+        a = floor_v;
+    *a_out = a;
+    *mode = FIT_SPLIT;
 }
 
 static int64_t initial_from_usage(const struct wl *w, uint32_t c, const double *col, double pct,
@@ -617,14 +633,16 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
             }
             int f1, f2;
             fit_one(w, in->n_steps, c, w->cpu, &w->a_cpu[c], &f1,
-                    in->fallback_cpu == REPLAY_FALLBACK_FLOOR);
+                    in->fallback_cpu == REPLAY_FALLBACK_FLOOR, scratch);
             fit_one(w, in->n_steps, c, w->mem, &w->a_mem[c], &f2,
-                    in->fallback_mem == REPLAY_FALLBACK_FLOOR);
+                    in->fallback_mem == REPLAY_FALLBACK_FLOOR, scratch);
             w->cpu_fit[c] = (uint8_t)f1;
             w->mem_fit[c] = (uint8_t)f2;
             w->fitted[c] = f1 || f2;
-            w->all_fixed_cpu[c] = !f1 && in->fallback_cpu == REPLAY_FALLBACK_FIXED;
-            w->all_fixed_mem[c] = !f2 && in->fallback_mem == REPLAY_FALLBACK_FIXED;
+            w->all_fixed_cpu[c] =
+                f1 == FIT_PER_POD || (!f1 && in->fallback_cpu == REPLAY_FALLBACK_FIXED);
+            w->all_fixed_mem[c] =
+                f2 == FIT_PER_POD || (!f2 && in->fallback_mem == REPLAY_FALLBACK_FIXED);
         }
     }
     if (in->n_wls == 0 || in->n_samples == 0) {
@@ -684,10 +702,12 @@ int replay_input_model(const struct replay_input *in, size_t w, size_t c, const 
     out->mem_fixed_bytes = in->wls[w].a_mem[c];
     out->fitted = in->wls[w].fitted[c];
     static const char *const names[] = {"floor", "load", "fixed"};
+    static const char *const fits[] = {"", "fit", "fit: per pod"};
+    const struct wl *wl = &in->wls[w];
     out->cpu_model =
-        in->wls[w].cpu_fit[c] ? "fit" : names[in->fallback_cpu <= 2 ? in->fallback_cpu : 0];
+        wl->cpu_fit[c] ? fits[wl->cpu_fit[c]] : names[in->fallback_cpu <= 2 ? in->fallback_cpu : 0];
     out->mem_model =
-        in->wls[w].mem_fit[c] ? "fit" : names[in->fallback_mem <= 2 ? in->fallback_mem : 0];
+        wl->mem_fit[c] ? fits[wl->mem_fit[c]] : names[in->fallback_mem <= 2 ? in->fallback_mem : 0];
     return 0;
 }
 

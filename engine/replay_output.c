@@ -22,10 +22,11 @@ static const char model_formula[] =
     "simulated_replicas(t)";
 static const char model_fit[] =
     "fixed = least-squares intercept of the mean per-pod usage against 1/replicas over the "
-    "steps where the workload ran, clamped to [0, smallest mean per-pod usage]; when the "
-    "recorded replica count never varied, the fallback of --model-fallback: the idle floor, "
-    "the smallest mean per-pod usage (floor, the default), 0 (all load) or all usage per pod "
-    "(fixed)";
+    "steps where the workload ran, clamped to [0, idle floor], the idle floor being the 1st "
+    "percentile of the mean per-pod usage; a slope <= 0 (per-pod usage did not fall as pods "
+    "were added) makes all usage per pod (fit: per pod); when the recorded replica count never "
+    "varied, the fallback of --model-fallback: the idle floor (floor, the default), 0 (all "
+    "load) or all usage per pod (fixed)";
 
 int replay_format_parse(const char *text, enum replay_format *out)
 {
@@ -491,16 +492,14 @@ int replay_decision_jsonl(void *ctx, const struct replay_decision *d)
     json_t *o;
     static const char *const res_names[] = {"cpu", "memory"};
     if (d->kind == PIPELINE_OWNERSHIP) {
-        o = json_pack("{s:I, s:s, s:s, s:s, s:{s:s?}, s:{s:s?}}", "time", (json_int_t)d->t_s,
-                      "workload", d->workload, "policy", d->policy, "kind", "ownership", "before",
-                      "bottleneck",
-                      d->bottleneck_before >= 0 && d->bottleneck_before < 2
-                          ? res_names[d->bottleneck_before]
-                          : NULL,
-                      "after", "bottleneck",
-                      d->bottleneck_after >= 0 && d->bottleneck_after < 2
-                          ? res_names[d->bottleneck_after]
-                          : NULL);
+        o = json_pack(
+            "{s:I, s:s, s:s, s:s, s:{s:s?}, s:{s:s?}}", "time", (json_int_t)d->t_s, "workload",
+            d->workload, "policy", d->policy, "kind", "ownership", "before", "bottleneck",
+            d->bottleneck_before >= 0 && d->bottleneck_before < 2 ? res_names[d->bottleneck_before]
+                                                                  : NULL,
+            "after", "bottleneck",
+            d->bottleneck_after >= 0 && d->bottleneck_after < 2 ? res_names[d->bottleneck_after]
+                                                                : NULL);
     } else if (d->kind == PIPELINE_SCALE) {
         o = json_pack("{s:I, s:s, s:s, s:s, s:{s:i}, s:{s:i}}", "time", (json_int_t)d->t_s,
                       "workload", d->workload, "policy", d->policy, "kind", "scale", "before",

@@ -570,16 +570,19 @@ double coord_gsm_fixed(const struct coord_gsm *g)
 {
     if (isnan(g->floor_per_pod))
         return 0.0;
-    /* The idle floor bounds the fixed part from above: no pod ever used less. */
-    double fixed = g->floor_per_pod;
     if (g->pairs >= GSM_MIN_PAIRS && g->sum_drdr > 0) {
+        /* Measured across replica changes: what one more pod adds. It may exceed
+         * the idle floor (usage that is per pod but varies, such as memory that
+         * grows with a task's age) and is bounded only by the mean, beyond which
+         * the load part would be negative. */
         double est = g->sum_dudr / g->sum_drdr;
         if (est < 0)
             est = 0;
-        if (est < fixed)
-            fixed = est;
+        return est < g->mean_per_pod ? est : g->mean_per_pod;
     }
-    return fixed;
+    /* Not measured yet: the idle floor, an upper bound of the fixed part (no pod
+     * used less), and the split that needs no replica change to estimate. */
+    return g->floor_per_pod;
 }
 
 double coord_gsm_load_share(const struct coord_gsm *g)

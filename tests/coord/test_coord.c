@@ -271,6 +271,24 @@ static void test_group_size_model(void **unused)
         assert_int_equal(coord_observe(&st, &p, step * MIN_MS, pods, 3), 0);
     }
     assert_true(fabs(coord_gsm_fixed(&st.gsm[COORD_MEMORY]) - 0.3e9) < 1.0);
+    /* All per pod, but not flat: one step at a start-up 50 MB sets the idle
+     * floor, then every pod holds 1.4 GB whatever the count. Measured across the
+     * replica changes the fixed part is the 1.4 GB, above that floor. */
+    coord_state_init(&st);
+    for (int step = 0; step < 600; step++) {
+        int r = 2 + (step / 5) % 7;
+        for (int i = 0; i < r; i++) {
+            pods[i].usage[COORD_MEMORY] = step == 0 ? 50e6 : 1.4e9;
+            pods[i].request[COORD_MEMORY] = 2e9;
+            pods[i].usage[COORD_CPU] = 100;
+            pods[i].request[COORD_CPU] = 500;
+        }
+        assert_int_equal(coord_observe(&st, &p, step * MIN_MS, pods, (size_t)r), 0);
+    }
+    fixed = coord_gsm_fixed(&st.gsm[COORD_MEMORY]);
+    assert_true(fixed > 1.3e9 && fixed <= st.gsm[COORD_MEMORY].mean_per_pod);
+    /* So a pod's memory does not move with the group size. */
+    assert_true(fabs(coord_gsm_rescale(fixed, 1.4e9, 8, 2) - 1.4e9) < 0.02e9);
 }
 
 /* Property: after filtering, no random vertical proposal changes the request of

@@ -194,6 +194,34 @@ fi
 expect_rc 2 "bad fallback" "$ps" replay "$data/golden-hpa.csv" --model-fallback cpu=half
 expect_err "--model-fallback" "bad fallback"
 
+# The fit's two guards. "perpod": memory stays 100 MiB per pod while the pods go
+# from 1 to 4 (slope 0: per pod, not load), CPU is shared (load). "blip": one pod,
+# 100 steps at 500 MiB after one start-up step at 5 MiB: the idle floor is the
+# 1st percentile, 500 MiB, not the start-up step.
+python3 - "$tmp/fit.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("t_seconds,workload,pod,container,cpu_millicores,memory_bytes\n")
+    for j in range(4):
+        for k in range(40):
+            n = 1 + k // 10
+            if j < n:
+                f.write(f"{k*60},perpod,p{j},main,{400 // n},{100 << 20}\n")
+    for k in range(101):
+        f.write(f"{k*60},blip,b0,main,100,{(5 if k == 0 else 500) << 20}\n")
+PY
+if "$ps" replay "$tmp/fit.csv" --policy static --format json -o "$tmp/fit.json" -q 2>"$tmp/err"; then
+  check_json "$tmp/fit.json" '
+m = {w["name"]: w["containers"][0] for w in d["model"]["workloads"]}
+assert m["perpod"]["memory_model"] == "fit: per pod", m["perpod"]
+assert m["perpod"]["cpu_model"] == "fit", m["perpod"]
+assert m["blip"]["memory_model"] == "floor", m["blip"]
+assert abs(m["blip"]["memory_fixed_bytes"] - (500 << 20)) < 1, m["blip"]
+'
+else
+  bad "fit guards: $(cat "$tmp/err")"
+fi
+
 if golden "$data/golden-vpa.csv" vpa "$data/golden-vpa.decisions.jsonl" cpu=2,memory=2Gi; then
   check_json "$tmp/g.json" '
 v = t["vpa"]
