@@ -576,10 +576,13 @@ static void test_retries(void **state)
     kube_response_fini(&r);
     sim_admin(&sim, "DELETE", "/kubesim/faults", NULL, NULL);
 
-    /* connection reset once, then fine */
+    /* connection reset once, then fine. When the reset lands on a reused keep-alive
+     * connection before any byte of the answer, libcurl itself retries the GET on a
+     * fresh one, inside our first attempt: one attempt or two are both right (an
+     * ASan build's timing makes the first case common). */
     fault("{\"path\": \"deployments/web$\", \"kind\": \"reset\", \"count\": 1}");
     assert_int_equal(do_get(&t, WEB, &r), 0);
-    assert_int_equal(r.attempts, 2);
+    assert_in_range(r.attempts, 1, 2);
     kube_response_fini(&r);
     /* reset forever */
     fault("{\"path\": \"deployments/web$\", \"kind\": \"reset\"}");
