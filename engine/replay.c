@@ -327,8 +327,7 @@ static void fit_one(const struct wl *w, int64_t n_steps, uint32_t c, const doubl
                     double *a_out, int *mode, int floor_fallback, double *scratch)
 {
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    double cnt = 0;
-    size_t q = 0;
+    size_t q = 0; /* steps with samples; their means go to scratch */
     int32_t nmin = INT32_MAX, nmax = 0;
     for (int64_t k = 0; k < n_steps; k++) {
         uint32_t r0 = w->row_off[k], r1 = w->row_off[k + 1];
@@ -343,7 +342,6 @@ static void fit_one(const struct wl *w, int64_t n_steps, uint32_t c, const doubl
         sy += y;
         sxx += x * x;
         sxy += x * y;
-        cnt += 1;
         scratch[q++] = y;
         if (n < nmin)
             nmin = n;
@@ -353,10 +351,11 @@ static void fit_one(const struct wl *w, int64_t n_steps, uint32_t c, const doubl
     double floor_v = q ? select_kth(scratch, q, (size_t)((double)q * IDLE_FLOOR_PERCENTILE)) : 0;
     /* Replicas never varied: the split cannot be fitted. The fallback takes the
      * idle floor as the fixed part, or (load) none of it. */
-    *a_out = floor_fallback && isfinite(floor_v) && floor_v > 0 ? floor_v : 0.0;
+    *a_out = floor_fallback && floor_v > 0 ? floor_v : 0.0;
     *mode = FIT_NONE;
-    if (cnt < 2 || nmin == nmax)
+    if (q < 2 || nmin == nmax)
         return;
+    const double cnt = (double)q;
     double var = sxx - sx * sx / cnt;
     if (!(var > 0))
         return;
