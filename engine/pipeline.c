@@ -62,6 +62,12 @@ struct hpa_part {
     struct hpa_decision d;          /* kept here: it is a few KiB */
 };
 
+/* A recommendation's conversion between group sizes (convert_recs). */
+struct group_conv {
+    double shift[2]; /* cpu millicores, memory bytes, per pod */
+    double k[2];
+};
+
 struct vpa_part {
     struct vpa_allocator alloc;
     struct vpa_hist_opts cpu_opts, mem_opts;
@@ -95,15 +101,23 @@ struct vpa_part {
     /* Coordinated: the container policies' own controlled resources, before the
      * coordinator narrows them to what the vertical part owns. */
     uint8_t controlled_orig[POLICY_MAX_CONTAINERS];
+    int coordinated;
     unsigned owned_mask; /* VPA_RES_CPU | VPA_RES_MEM the vertical part owns */
     /* Coordinated with a horizontal owner: the histograms hold usage at the
-     * reference group size; the recommendation (raw) is converted to the group
-     * size the horizontal part runs now (docs/coordination.md). */
+     * group size the HPA projects for each sample; the recommendation (raw) is
+     * converted to the group size the horizontal part runs now
+     * (docs/coordination.md). */
     int convert;
-    double conv_fixed[2]; /* per-pod fixed part, cpu millicores and memory bytes */
-    double conv_ratio;    /* reference replicas / replicas now */
+    struct group_conv conv; /* from the projected group to the one running now */
     struct vpa_rec raw[PIPELINE_MAX_CONTAINERS];
     size_t n_raw;
+    /* Coordinated: a second recommender fed the same samples re-expressed at the
+     * reference group size instead of the projected one; the recommendation is
+     * the lower of the two, each converted to the group running now
+     * (docs/coordination.md, "Two projections"). Only its histograms, container
+     * states and raw recommendation are used. */
+    struct vpa_part *ref;
+    struct group_conv ref_conv; /* from the reference group to the one running now */
 };
 
 /* The coordinator's part of a coordinated policy's state. */
@@ -120,7 +134,8 @@ struct coord_part {
     int64_t ref_cpu_lim[PIPELINE_MAX_CONTAINERS], ref_mem_lim[PIPELINE_MAX_CONTAINERS];
     size_t cap;
     struct coord_pod_sample *pods;
-    double *cpu, *mem; /* usage re-expressed for the vertical part */
+    double *cpu, *mem;         /* usage re-expressed for the vertical part */
+    double *cpu_ref, *mem_ref; /* the same at the reference count, for its second recommender */
 };
 
 struct pipeline_state {
@@ -476,6 +491,7 @@ static void vpa_part_free(struct vpa_part *v, uint32_t n_c)
 {
     if (!v)
         return;
+    vpa_part_free(v->ref, n_c);
     for (uint32_t c = 0; c < n_c; c++)
         vpa_aggregate_fini(&v->agg[c]);
     free(v->cs);
@@ -503,10 +519,9 @@ static int vpa_reserve(struct vpa_part *v, size_t pods, uint32_t n_c, int64_t no
 
 /* Feeds one observation to the recommender's model, as its cluster feeder does
  * with each metrics-server snapshot and each OOM event. */
-static int vertical_observe(struct pipeline_state *s, const struct pipeline_obs *obs,
-                            const double *cpu, const double *mem)
+static int vertical_observe_part(struct vpa_part *v, const struct pipeline_obs *obs,
+                                 const double *cpu, const double *mem)
 {
-    struct vpa_part *v = s->v;
     const uint32_t C = obs->n_containers;
     const size_t m = (size_t)obs->replicas;
     int rc = vpa_reserve(v, m, C, obs->now_ms);
@@ -548,6 +563,12 @@ static int vertical_observe(struct pipeline_state *s, const struct pipeline_obs 
     return 0;
 }
 
+static int vertical_observe(struct pipeline_state *s, const struct pipeline_obs *obs,
+                            const double *cpu, const double *mem)
+{
+    return vertical_observe_part(s->v, obs, cpu, mem);
+}
+
 /* A decision starts from container c's requests and limits as observed. */
 static void keep_current(struct pipeline_decision *out, const struct pipeline_obs *obs, uint32_t c)
 {
@@ -557,44 +578,92 @@ static void keep_current(struct pipeline_decision *out, const struct pipeline_ob
     out->mem_limit_bytes[c] = obs->mem_limit_bytes[c];
 }
 
-/* x re-expressed from the reference group size to the current one: its fixed
- * share f stays, the rest scales by reference / now. Rounded up: a request. */
-static void convert_amount(struct vpa_resources *r, int res, double f, double ratio)
+/* How a recommendation made for one group size is re-expressed for the group
+ * running now, per resource: each pod's usage moves by the shift of the mean
+ * pod's load, L / now - L / made_for (split over the containers as their
+ * targets split); the fixed part, the pod's distance from the mean and the
+ * margin stay, so a decrease never goes below the proportional k times x,
+ * k = (a + L / now) / (a + L / made_for). */
+static void convert_recs(const struct vpa_rec *raw, size_t n, const struct group_conv *g,
+                         struct vpa_rec *out)
 {
-    if (!vpa_res_has(r, res))
-        return;
-    double x = (double)r->v[res];
-    if (x <= f)
-        return;
-    double y = ceil(f + (x - f) * ratio);
-    r->v[res] = y >= (double)VPA_MAX_RESOURCE_AMOUNT ? VPA_MAX_RESOURCE_AMOUNT : (int64_t)y;
+    memcpy(out, raw, n * sizeof(raw[0]));
+    for (int res = 0; res < 2; res++) {
+        if (g->shift[res] == 0)
+            continue;
+        double total = 0;
+        for (size_t i = 0; i < n; i++)
+            if (vpa_res_has(&raw[i].target, res))
+                total += (double)raw[i].target.v[res];
+        for (size_t i = 0; i < n; i++) {
+            struct vpa_resources *f[4] = {&out[i].target, &out[i].lower, &out[i].upper,
+                                          &out[i].uncapped};
+            const double share = total > 0 && vpa_res_has(&raw[i].target, res)
+                                     ? (double)raw[i].target.v[res] / total
+                                     : 0;
+            for (int x = 0; x < 4; x++) {
+                if (!vpa_res_has(f[x], res))
+                    continue;
+                const double v = (double)f[x]->v[res];
+                double y = v + g->shift[res] * share;
+                if (g->shift[res] < 0 && y < v * g->k[res])
+                    y = v * g->k[res];
+                y = ceil(y);
+                f[x]->v[res] =
+                    y >= (double)VPA_MAX_RESOURCE_AMOUNT ? VPA_MAX_RESOURCE_AMOUNT : (int64_t)y;
+            }
+        }
+    }
 }
 
-/* The recommendation for the group size the horizontal part runs now, from the
- * raw one at the reference group size; then the policy, as upstream applies it. */
+static void take_lower(struct vpa_resources *x, const struct vpa_resources *y)
+{
+    for (int res = 0; res < 2; res++)
+        if (vpa_res_has(x, res) && vpa_res_has(y, res) && y->v[res] < x->v[res])
+            x->v[res] = y->v[res];
+}
+
 static void convert_group_size(struct vpa_part *v)
 {
-    memcpy(v->recs, v->raw, v->n_raw * sizeof(v->raw[0]));
-    for (int res = 0; res < 2; res++) {
-        /* The pod's fixed part, split over its containers as the targets split. */
-        double total = 0;
-        for (size_t i = 0; i < v->n_raw; i++)
-            if (vpa_res_has(&v->raw[i].target, res))
-                total += (double)v->raw[i].target.v[res];
+    convert_recs(v->raw, v->n_raw, &v->conv, v->recs);
+    if (v->ref && v->ref->n_raw == v->n_raw) {
+        /* Both are upper bounds of the pods' usage at the group running now, under
+         * different assumptions about how the load moves with the group (see
+         * docs/coordination.md): the lower one is the tighter. */
+        struct vpa_rec alt[PIPELINE_MAX_CONTAINERS];
+        convert_recs(v->ref->raw, v->n_raw, &v->ref_conv, alt);
         for (size_t i = 0; i < v->n_raw; i++) {
-            struct vpa_rec *r = &v->recs[i];
-            double share = total > 0 && vpa_res_has(&v->raw[i].target, res)
-                               ? (double)v->raw[i].target.v[res] / total
-                               : 0;
-            double f = v->conv_fixed[res] * share;
-            convert_amount(&r->target, res, f, v->conv_ratio);
-            convert_amount(&r->lower, res, f, v->conv_ratio);
-            convert_amount(&r->upper, res, f, v->conv_ratio);
-            convert_amount(&r->uncapped, res, f, v->conv_ratio);
+            if (strcmp(alt[i].name, v->recs[i].name) != 0)
+                continue;
+            take_lower(&v->recs[i].target, &alt[i].target);
+            take_lower(&v->recs[i].lower, &alt[i].lower);
+            take_lower(&v->recs[i].upper, &alt[i].upper);
+            take_lower(&v->recs[i].uncapped, &alt[i].uncapped);
         }
     }
     v->rec.n = v->n_raw;
     vpa_apply_vpa_policy(v->recs, v->rec.n, &v->rpol, NULL);
+}
+
+/* The updater sees only what the vertical part owns. The aggregates recommend
+ * every resource their container policy controlled when they were made, and
+ * the updater's priority sums its differences over all of them: the request
+ * the HPA owns, which the vertical part never changes, counted there as a
+ * difference every step, and google2011-jobs saw memory resized by 1% to 4%
+ * at nearly every step on a "resource diff" of 22%. */
+static void drop_unowned(struct vpa_part *v)
+{
+    for (int res = 0; res < 2; res++) {
+        if (v->owned_mask & (res == VPA_CPU ? VPA_RES_CPU : VPA_RES_MEM))
+            continue;
+        const unsigned bit = 1u << res;
+        for (size_t i = 0; i < v->rec.n; i++) {
+            v->recs[i].target.set &= ~bit;
+            v->recs[i].lower.set &= ~bit;
+            v->recs[i].upper.set &= ~bit;
+            v->recs[i].uncapped.set &= ~bit;
+        }
+    }
 }
 
 static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *obs,
@@ -617,6 +686,16 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
             return n;
         if (v->convert) {
             v->n_raw = (size_t)n;
+            if (v->ref) {
+                for (uint32_t c = 0; c < C; c++)
+                    aggs[c] = &v->ref->agg[c];
+                int n2 =
+                    vpa_recommend_pod(s->name_ptrs, aggs, C, &v->ref->est, VPA_ROUND_CPU_MILLI,
+                                      VPA_ROUND_MEM_BYTES, v->ref->raw, PIPELINE_MAX_CONTAINERS);
+                if (n2 < 0)
+                    return n2;
+                v->ref->n_raw = (size_t)n2;
+            }
         } else {
             v->rec.n = (size_t)n;
             vpa_apply_vpa_policy(v->recs, v->rec.n, &v->rpol, NULL);
@@ -628,6 +707,8 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
         return 0;
     if (v->convert)
         convert_group_size(v);
+    if (v->coordinated)
+        drop_unowned(v);
     if (v->rec.n == 0)
         return 0;
     v->last_upd_ms = obs->now_ms;
@@ -767,6 +848,10 @@ static void vertical_commit(struct vpa_part *v, uint32_t C, int64_t now_ms)
         vpa_container_init(&v->cs[i]);
         v->started_ms[i] = now_ms;
     }
+    if (v->ref) {
+        v->ref->pending_evict = 1;
+        vertical_commit(v->ref, C, now_ms);
+    }
 }
 
 /* ---- coordinated ---- */
@@ -841,6 +926,8 @@ static void coord_part_free(struct coord_part *co)
     free(co->pods);
     free(co->cpu);
     free(co->mem);
+    free(co->cpu_ref);
+    free(co->mem_ref);
     free(co);
 }
 
@@ -852,6 +939,8 @@ static int coord_reserve(struct coord_part *co, size_t pods, uint32_t n_c)
     GROW(co->pods, cap);
     GROW(co->cpu, cap * n_c);
     GROW(co->mem, cap * n_c);
+    GROW(co->cpu_ref, cap * n_c);
+    GROW(co->mem_ref, cap * n_c);
     co->cap = cap;
     return 0;
 }
@@ -891,6 +980,7 @@ static void vertical_coord_init(struct vpa_part *v)
         v->rpol.n++;
     }
     v->owned_mask = VPA_RES_CPU | VPA_RES_MEM;
+    v->coordinated = 1;
 }
 
 static int64_t sum_requests(const int64_t *req, uint32_t C)
@@ -953,6 +1043,52 @@ static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs
              "resized in place: the group went from %d to %d pods", obs->replicas,
              out->replicas_after);
     return 0;
+}
+
+/* Each pod's usage re-expressed at `target` replicas (coord_gsm_rescale_pod),
+ * then split over its containers as measured. */
+static void reexpress(const struct coord_part *co, const struct pipeline_obs *obs,
+                      const double total[COORD_NRES], int target, double *cpu, double *mem)
+{
+    const uint32_t C = obs->n_containers;
+    const size_t m = (size_t)obs->replicas;
+    const double fixed_c = coord_gsm_fixed(&co->st.gsm[COORD_CPU]);
+    const double fixed_m = coord_gsm_fixed(&co->st.gsm[COORD_MEMORY]);
+    const double mean_c = total[COORD_CPU] / (double)m, mean_m = total[COORD_MEMORY] / (double)m;
+    for (size_t j = 0; j < m; j++) {
+        const struct coord_pod_sample *ps = &co->pods[j];
+        double kc = ps->usage[COORD_CPU] > 0 ? coord_gsm_rescale_pod(fixed_c, ps->usage[COORD_CPU],
+                                                                     mean_c, (int)m, target) /
+                                                   ps->usage[COORD_CPU]
+                                             : 1.0;
+        double km =
+            ps->usage[COORD_MEMORY] > 0
+                ? coord_gsm_rescale_pod(fixed_m, ps->usage[COORD_MEMORY], mean_m, (int)m, target) /
+                      ps->usage[COORD_MEMORY]
+                : 1.0;
+        for (uint32_t c = 0; c < C; c++) {
+            cpu[j * C + c] = obs->cpu_milli[j * C + c] * kc;
+            mem[j * C + c] = obs->mem_bytes[j * C + c] * km;
+        }
+    }
+}
+
+/* The conversion of a recommendation made for made_for replicas to the group
+ * of now replicas, with L this moment's load (struct group_conv). */
+static void group_conversion(const struct coord_part *co, const double total[COORD_NRES], int m,
+                             int now, int made_for, struct group_conv *g)
+{
+    for (int r = 0; r < COORD_NRES; r++) {
+        const int res = r == COORD_CPU ? VPA_CPU : VPA_MEMORY;
+        const double a = coord_gsm_fixed(&co->st.gsm[r]);
+        const double load = total[r] - a * (double)m;
+        g->shift[res] = 0;
+        g->k[res] = 1.0;
+        if (now == made_for || now <= 0 || made_for <= 0 || !(load > 0))
+            continue;
+        g->shift[res] = load / (double)now - load / (double)made_for;
+        g->k[res] = (a + load / (double)now) / (a + load / (double)made_for);
+    }
 }
 
 static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs *obs,
@@ -1065,8 +1201,8 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         return 0;
 
     /* The group-size-aware model (docs/coordination.md): with a horizontal owner,
-     * each pod's usage is re-expressed at the reference group size before the
-     * recommender sees it, and the recommendation is converted back to the
+     * each pod's usage is re-expressed at another group size before the
+     * recommenders see it, and their recommendations are converted to the
      * group size the horizontal part runs now. Without one it is the identity,
      * and the vertical part is upstream's VPA exactly. */
     const double *cpu = obs->cpu_milli, *mem = obs->mem_bytes;
@@ -1077,11 +1213,11 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         /* History is re-evaluated under the horizontal policy: each sample is
          * re-expressed at the replica count the HPA would run for the load of
          * that moment (DESIGN.md section 2), so that the recommendation is for
-         * the groups the HPA actually runs. Measured at the reference count
-         * instead, a daily peak of the whole load was divided over the few
-         * replicas of the night (google2019-tasks: 40% memory slack against
-         * 28% for the projection). AverageValue targets have no utilization
-         * to project with: the reference count stands in. */
+         * the groups the HPA actually runs. A second recommender re-expresses
+         * the same samples at the reference count (below); each is converted
+         * to the group running now and the lower one is taken. AverageValue
+         * targets have no utilization to project with: the reference count
+         * stands in. */
         target = co->st.ref_replicas;
         const double req_b = bn == COORD_CPU ? req_cpu : req_mem;
         const int util =
@@ -1090,32 +1226,32 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
             target =
                 coord_projected_replicas(total[bn], req_b, util, s->policy.horizontal.min_replicas,
                                          s->policy.horizontal.max_replicas);
-        const int now_replicas = out->scale ? out->replicas_after : (int)m;
-        s->v->conv_ratio = (double)target / (double)(now_replicas > 0 ? now_replicas : 1);
-        s->v->conv_fixed[VPA_CPU] = coord_gsm_fixed(&co->st.gsm[COORD_CPU]);
-        s->v->conv_fixed[VPA_MEMORY] = coord_gsm_fixed(&co->st.gsm[COORD_MEMORY]);
+        group_conversion(co, total, (int)m, out->scale ? out->replicas_after : (int)m, target,
+                         &s->v->conv);
     }
     if (target != (int)m) {
-        const double fixed_c = coord_gsm_fixed(&co->st.gsm[COORD_CPU]);
-        const double fixed_m = coord_gsm_fixed(&co->st.gsm[COORD_MEMORY]);
-        for (size_t j = 0; j < m; j++) {
-            const struct coord_pod_sample *ps = &co->pods[j];
-            /* Rescale the pod, then split it over its containers as measured. */
-            double kc = ps->usage[COORD_CPU] > 0
-                            ? coord_gsm_rescale(fixed_c, ps->usage[COORD_CPU], (int)m, target) /
-                                  ps->usage[COORD_CPU]
-                            : 1.0;
-            double km = ps->usage[COORD_MEMORY] > 0
-                            ? coord_gsm_rescale(fixed_m, ps->usage[COORD_MEMORY], (int)m, target) /
-                                  ps->usage[COORD_MEMORY]
-                            : 1.0;
-            for (uint32_t c = 0; c < C; c++) {
-                co->cpu[j * C + c] = obs->cpu_milli[j * C + c] * kc;
-                co->mem[j * C + c] = obs->mem_bytes[j * C + c] * km;
-            }
-        }
+        reexpress(co, obs, total, target, co->cpu, co->mem);
         cpu = co->cpu;
         mem = co->mem;
+    }
+    if (s->v->ref && grouped) {
+        const int ref = co->st.ref_replicas;
+        group_conversion(co, total, (int)m, out->scale ? out->replicas_after : (int)m, ref,
+                         &s->v->ref_conv);
+        const double *rcpu = obs->cpu_milli, *rmem = obs->mem_bytes;
+        if (ref == target) {
+            rcpu = cpu;
+            rmem = mem;
+        } else if (ref != (int)m) {
+            reexpress(co, obs, total, ref, co->cpu_ref, co->mem_ref);
+            rcpu = co->cpu_ref;
+            rmem = co->mem_ref;
+        }
+        if ((rc = vertical_observe_part(s->v->ref, obs, rcpu, rmem)))
+            return rc;
+    } else if (s->v->ref) {
+        if ((rc = vertical_observe_part(s->v->ref, obs, cpu, mem)))
+            return rc;
     }
 
     unsigned mask = 0;
@@ -1230,6 +1366,8 @@ int pipeline_state_new(const struct ps_policy *p, uint32_t n_containers, const c
             goto fail;
         if (s->v)
             vertical_coord_init(s->v);
+        if (s->v && s->h && (rc = vpa_part_new(s, &s->v->ref)))
+            goto fail;
     }
     *out = s;
     return 0;

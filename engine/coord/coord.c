@@ -200,11 +200,14 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
         st->cache_valid && st->cache_hi == slot_i && st->cache_window_ms == p->window_ms;
     double total[COORD_NRES] = {0, 0};
     for (int r = 0; r < COORD_NRES; r++) {
-        double fixed = coord_gsm_fixed(&st->gsm[r]);
-        for (size_t i = 0; i < n_pods; i++) {
+        for (size_t i = 0; i < n_pods; i++)
             total[r] += pods[i].usage[r];
+        const double fixed = coord_gsm_fixed(&st->gsm[r]);
+        const double mean = n_pods ? total[r] / (double)n_pods : 0.0;
+        for (size_t i = 0; i < n_pods; i++) {
             if (pods[i].request[r] > 0 && st->ref_request[r] > 0) {
-                double u = coord_gsm_rescale(fixed, pods[i].usage[r], replicas, st->ref_replicas);
+                double u = coord_gsm_rescale_pod(fixed, pods[i].usage[r], mean, replicas,
+                                                 st->ref_replicas);
                 float ratio = (float)(u / st->ref_request[r]);
                 if (ratio > s->pressure[r]) {
                     /* A nearest-rank percentile x stays x when one value already
@@ -593,13 +596,17 @@ double coord_gsm_load_share(const struct coord_gsm *g)
     return share < 0 ? 0 : share > 1 ? 1 : share;
 }
 
-double coord_gsm_rescale(double fixed, double usage, int r_sample, int r_target)
+double coord_gsm_rescale_pod(double fixed, double usage, double mean_usage, int r_sample,
+                             int r_target)
 {
     if (r_sample == r_target || r_sample <= 0 || r_target <= 0)
         return usage;
-    if (usage <= fixed)
-        return usage; /* below the fixed part: nothing shared to redistribute */
-    return fixed + (usage - fixed) * (double)r_sample / (double)r_target;
+    const double k = (double)r_sample / (double)r_target;
+    const double load = mean_usage > fixed ? mean_usage - fixed : 0.0;
+    double u = usage + load * (k - 1.0);
+    if (k < 1.0 && u < usage * k)
+        u = usage * k;
+    return u > 0 ? u : 0.0;
 }
 
 int coord_projected_replicas(double total_usage, double request_per_pod, int target_utilization,

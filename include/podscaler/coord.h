@@ -218,13 +218,22 @@ int coord_vertical_changes_last_day(const struct coord_state *st, int64_t now_ms
 /*
  * The group-size-aware model. Per-pod usage u at replica count r is modelled as
  * u = a + L / r: a fixed per-pod part a and a load L shared by the replicas.
- * coord_gsm_fixed() estimates a (see docs/coordination.md); coord_gsm_rescale()
- * re-expresses a sample taken at r_sample replicas at r_target replicas.
- * With r_target == r_sample it returns u unchanged, bit for bit, which is what
- * makes the vertical recommendation exactly upstream's without a horizontal scaler.
+ * coord_gsm_fixed() estimates a (see docs/coordination.md).
+ *
+ * coord_gsm_rescale_pod() re-expresses one pod's sample, taken at r_sample
+ * replicas whose mean per-pod usage was mean_usage, at r_target replicas. The
+ * load is shared evenly (that is what a Service does), so every pod moves by the
+ * same amount, (mean - a) * (r_sample / r_target - 1); how far a pod sits from
+ * the mean is its own and is kept. Scaling that distance too re-expressed a
+ * task whose memory sat 0.5 GiB above its siblings' at 5 GiB when five tasks
+ * were projected onto one. Never below what the pod would use were all of its
+ * usage load, never negative. With r_target == r_sample it returns usage
+ * unchanged, bit for bit, which is what makes the vertical recommendation
+ * exactly upstream's without a horizontal scaler.
  */
 double coord_gsm_fixed(const struct coord_gsm *g);
-double coord_gsm_rescale(double fixed, double usage, int r_sample, int r_target);
+double coord_gsm_rescale_pod(double fixed, double usage, double mean_usage, int r_sample,
+                             int r_target);
 
 /*
  * The replica count the horizontal policy would run for a total bottleneck usage:

@@ -261,9 +261,20 @@ static void test_group_size_model(void **unused)
     assert_true(fabs(fixed - a) / a < 0.05);
     /* Re-expressed at another group size, a sample follows the model. */
     double u4 = a + load / 4;
-    assert_true(fabs(coord_gsm_rescale(fixed, u4, 4, 8) - (a + load / 8)) / (a + load / 8) < 0.01);
+    assert_true(fabs(coord_gsm_rescale_pod(fixed, u4, u4, 4, 8) - (a + load / 8)) / (a + load / 8) <
+                0.01);
     /* Same group size: bit-identical, the reduction to upstream VPA. */
-    assert_true(coord_gsm_rescale(fixed, u4, 6, 6) == u4);
+    assert_true(coord_gsm_rescale_pod(fixed, u4, u4, 6, 6) == u4);
+    /* A pod 0.5 GB above its group's mean keeps that distance at any group size:
+     * only the shared load moves. Five onto one: the mean pod carries the load of
+     * five, the distance is added once, not five times. */
+    const double mean5 = a + load / 5;
+    assert_true(fabs(coord_gsm_rescale_pod(fixed, mean5 + 0.5e9, mean5, 5, 1) -
+                     (a + load + 0.5e9)) < 0.01 * (a + load));
+    /* Onto more pods, the shift is never more than the pod's whole usage would
+     * give were it all load, and never negative. */
+    assert_true(coord_gsm_rescale_pod(fixed, 10e6, mean5, 5, 20) >= 10e6 * 5 / 20);
+    assert_true(coord_gsm_rescale_pod(fixed, 0, mean5, 5, 20) == 0);
     /* No replica changes: the idle floor bounds it. */
     coord_state_init(&st);
     for (int step = 0; step < 50; step++) {
@@ -288,7 +299,7 @@ static void test_group_size_model(void **unused)
     fixed = coord_gsm_fixed(&st.gsm[COORD_MEMORY]);
     assert_true(fixed > 1.3e9 && fixed <= st.gsm[COORD_MEMORY].mean_per_pod);
     /* So a pod's memory does not move with the group size. */
-    assert_true(fabs(coord_gsm_rescale(fixed, 1.4e9, 8, 2) - 1.4e9) < 0.02e9);
+    assert_true(fabs(coord_gsm_rescale_pod(fixed, 1.4e9, 1.4e9, 8, 2) - 1.4e9) < 0.02e9);
 }
 
 /* Property: after filtering, no random vertical proposal changes the request of
