@@ -101,7 +101,6 @@ struct vpa_part {
     /* Coordinated: the container policies' own controlled resources, before the
      * coordinator narrows them to what the vertical part owns. */
     uint8_t controlled_orig[POLICY_MAX_CONTAINERS];
-    int coordinated;
     unsigned owned_mask; /* VPA_RES_CPU | VPA_RES_MEM the vertical part owns */
     /* Coordinated with a horizontal owner: the histograms hold usage at the
      * group size the HPA projects for each sample; the recommendation (raw) is
@@ -519,8 +518,8 @@ static int vpa_reserve(struct vpa_part *v, size_t pods, uint32_t n_c, int64_t no
 
 /* Feeds one observation to the recommender's model, as its cluster feeder does
  * with each metrics-server snapshot and each OOM event. */
-static int vertical_observe_part(struct vpa_part *v, const struct pipeline_obs *obs,
-                                 const double *cpu, const double *mem)
+static int vertical_observe(struct vpa_part *v, const struct pipeline_obs *obs, const double *cpu,
+                            const double *mem)
 {
     const uint32_t C = obs->n_containers;
     const size_t m = (size_t)obs->replicas;
@@ -561,12 +560,6 @@ static int vertical_observe_part(struct vpa_part *v, const struct pipeline_obs *
         }
     }
     return 0;
-}
-
-static int vertical_observe(struct pipeline_state *s, const struct pipeline_obs *obs,
-                            const double *cpu, const double *mem)
-{
-    return vertical_observe_part(s->v, obs, cpu, mem);
 }
 
 /* A decision starts from container c's requests and limits as observed. */
@@ -645,25 +638,16 @@ static void convert_group_size(struct vpa_part *v)
     vpa_apply_vpa_policy(v->recs, v->rec.n, &v->rpol, NULL);
 }
 
-/* The updater sees only what the vertical part owns. The aggregates recommend
- * every resource their container policy controlled when they were made, and
- * the updater's priority sums its differences over all of them: the request
- * the HPA owns, which the vertical part never changes, counted there as a
- * difference every step, and google2011-jobs saw memory resized by 1% to 4%
- * at nearly every step on a "resource diff" of 22%. */
-static void drop_unowned(struct vpa_part *v)
+/* The recommender's pass over one part's aggregates: the pod's containers'
+ * recommendations, unprocessed, into out. */
+static int recommend(const struct pipeline_state *s, const struct vpa_part *v, uint32_t C,
+                     struct vpa_rec *out)
 {
-    for (int res = 0; res < 2; res++) {
-        if (v->owned_mask & (res == VPA_CPU ? VPA_RES_CPU : VPA_RES_MEM))
-            continue;
-        const unsigned bit = 1u << res;
-        for (size_t i = 0; i < v->rec.n; i++) {
-            v->recs[i].target.set &= ~bit;
-            v->recs[i].lower.set &= ~bit;
-            v->recs[i].upper.set &= ~bit;
-            v->recs[i].uncapped.set &= ~bit;
-        }
-    }
+    const struct vpa_aggregate *aggs[PIPELINE_MAX_CONTAINERS];
+    for (uint32_t c = 0; c < C; c++)
+        aggs[c] = &v->agg[c];
+    return vpa_recommend_pod(s->name_ptrs, aggs, C, &v->est, VPA_ROUND_CPU_MILLI,
+                             VPA_ROUND_MEM_BYTES, out, PIPELINE_MAX_CONTAINERS);
 }
 
 static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *obs,
@@ -672,26 +656,17 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
     struct vpa_part *v = s->v;
     const uint32_t C = obs->n_containers;
     v->pending_evict = 0;
-    int rc = vertical_observe(s, obs, cpu, mem);
+    int rc = vertical_observe(v, obs, cpu, mem);
     if (rc)
         return rc;
     if (obs->now_ms - v->last_rec_ms >= VPA_RECOMMENDER_INTERVAL_MS) {
-        const struct vpa_aggregate *aggs[PIPELINE_MAX_CONTAINERS];
-        for (uint32_t c = 0; c < C; c++)
-            aggs[c] = &v->agg[c];
-        int n = vpa_recommend_pod(s->name_ptrs, aggs, C, &v->est, VPA_ROUND_CPU_MILLI,
-                                  VPA_ROUND_MEM_BYTES, v->convert ? v->raw : v->recs,
-                                  PIPELINE_MAX_CONTAINERS);
+        int n = recommend(s, v, C, v->convert ? v->raw : v->recs);
         if (n < 0)
             return n;
         if (v->convert) {
             v->n_raw = (size_t)n;
             if (v->ref) {
-                for (uint32_t c = 0; c < C; c++)
-                    aggs[c] = &v->ref->agg[c];
-                int n2 =
-                    vpa_recommend_pod(s->name_ptrs, aggs, C, &v->ref->est, VPA_ROUND_CPU_MILLI,
-                                      VPA_ROUND_MEM_BYTES, v->ref->raw, PIPELINE_MAX_CONTAINERS);
+                int n2 = recommend(s, v->ref, C, v->ref->raw);
                 if (n2 < 0)
                     return n2;
                 v->ref->n_raw = (size_t)n2;
@@ -707,8 +682,6 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
         return 0;
     if (v->convert)
         convert_group_size(v);
-    if (v->coordinated)
-        drop_unowned(v);
     if (v->rec.n == 0)
         return 0;
     v->last_upd_ms = obs->now_ms;
@@ -948,13 +921,25 @@ static int coord_reserve(struct coord_part *co, size_t pods, uint32_t n_c)
 /* The vertical part controls only what it owns: its container policies'
  * controlled resources are narrowed to that set, with a "*" policy for the
  * containers no policy names. The filter after it is the safety net. */
-static void vertical_own(struct vpa_part *v, unsigned mask)
+static void vertical_own(struct pipeline_state *s, unsigned mask)
 {
+    struct vpa_part *v = s->v;
     if (v->owned_mask == mask)
         return;
     v->owned_mask = mask;
     for (size_t i = 0; i < v->rpol.n; i++)
         v->cpol[i].controlled_resources = v->controlled_orig[i] & mask;
+    /* The aggregates recommend what their policy controls, as upstream's
+     * recommender re-reads it each loop. Left recommending the resource the HPA
+     * owns, the updater's priority summed its difference too: the request the
+     * vertical part never changes counted as a 22% difference at every step,
+     * and google2011-jobs saw memory resized by 1% to 4% at nearly every step. */
+    for (uint32_t c = 0; c < s->n_containers; c++) {
+        const struct vpa_container_policy *cp = vpa_policy_for(&v->rpol, s->name_ptrs[c]);
+        vpa_aggregate_update_from_policy(&v->agg[c], cp, 0, NULL, NULL);
+        if (v->ref)
+            vpa_aggregate_update_from_policy(&v->ref->agg[c], cp, 0, NULL, NULL);
+    }
 }
 
 static void vertical_coord_init(struct vpa_part *v)
@@ -980,7 +965,6 @@ static void vertical_coord_init(struct vpa_part *v)
         v->rpol.n++;
     }
     v->owned_mask = VPA_RES_CPU | VPA_RES_MEM;
-    v->coordinated = 1;
 }
 
 static int64_t sum_requests(const int64_t *req, uint32_t C)
@@ -1247,10 +1231,10 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
             rcpu = co->cpu_ref;
             rmem = co->mem_ref;
         }
-        if ((rc = vertical_observe_part(s->v->ref, obs, rcpu, rmem)))
+        if ((rc = vertical_observe(s->v->ref, obs, rcpu, rmem)))
             return rc;
     } else if (s->v->ref) {
-        if ((rc = vertical_observe_part(s->v->ref, obs, cpu, mem)))
+        if ((rc = vertical_observe(s->v->ref, obs, cpu, mem)))
             return rc;
     }
 
@@ -1259,10 +1243,10 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         mask |= VPA_RES_CPU;
     if (co->own.owner[COORD_MEMORY] == COORD_OWNER_VERTICAL)
         mask |= VPA_RES_MEM;
-    vertical_own(s->v, mask);
+    vertical_own(s, mask);
     if (out->handover) {
         /* The recommender still learns from this observation; the updater waits. */
-        return vertical_observe(s, obs, cpu, mem);
+        return vertical_observe(s->v, obs, cpu, mem);
     }
     if ((rc = vertical_step(s, obs, cpu, mem, out)))
         return rc;

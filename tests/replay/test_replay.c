@@ -312,6 +312,23 @@ static void test_empty_and_sink(void **state)
     replay_input_free(in);
 }
 
+/* An observation of a one-container workload; requests and limits are the
+ * pod template's. */
+static struct pipeline_obs one_container(int64_t now_ms, int replicas, double *cpu, double *mem,
+                                         int64_t *cpu_req, int64_t *mem_req, int64_t *cpu_lim,
+                                         int64_t *mem_lim)
+{
+    return (struct pipeline_obs){.now_ms = now_ms,
+                                 .replicas = replicas,
+                                 .n_containers = 1,
+                                 .cpu_milli = cpu,
+                                 .mem_bytes = mem,
+                                 .cpu_request_milli = cpu_req,
+                                 .mem_request_bytes = mem_req,
+                                 .cpu_limit_milli = cpu_lim,
+                                 .mem_limit_bytes = mem_lim};
+}
+
 /* The decision step as the controller calls it: no replay around it. */
 static void test_pipeline(void **state)
 {
@@ -341,15 +358,7 @@ static void test_pipeline(void **state)
     assert_int_equal(pipeline_state_new(&p, 0, names, &(struct pipeline_state *){NULL}), PS_EINVAL);
     double cpu[2] = {90, 90}, mem[2] = {1e8, 1e8};
     int64_t rc_ = 100, rm = 200000000, lc = POLICY_UNSET, lm = POLICY_UNSET;
-    struct pipeline_obs obs = {.now_ms = 1000,
-                               .replicas = 2,
-                               .n_containers = 1,
-                               .cpu_milli = cpu,
-                               .mem_bytes = mem,
-                               .cpu_request_milli = &rc_,
-                               .mem_request_bytes = &rm,
-                               .cpu_limit_milli = &lc,
-                               .mem_limit_bytes = &lm};
+    struct pipeline_obs obs = one_container(1000, 2, cpu, mem, &rc_, &rm, &lc, &lm);
     struct pipeline_decision d;
     assert_int_equal(pipeline_step(ps, &obs, &d), 0);
     assert_true(d.scale);
@@ -427,15 +436,7 @@ static void test_pipeline_group_size(void **state)
         }
         if (t >= 3 * 86400 && day && replicas >= 4 && (double)rm > day_request_max)
             day_request_max = (double)rm;
-        struct pipeline_obs obs = {.now_ms = t * 1000,
-                                   .replicas = replicas,
-                                   .n_containers = 1,
-                                   .cpu_milli = cpu,
-                                   .mem_bytes = mem,
-                                   .cpu_request_milli = &rc_,
-                                   .mem_request_bytes = &rm,
-                                   .cpu_limit_milli = &lc,
-                                   .mem_limit_bytes = &lm};
+        struct pipeline_obs obs = one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
         struct pipeline_decision d;
         assert_int_equal(pipeline_step(ps, &obs, &d), 0);
         if (d.resources) {
