@@ -1075,6 +1075,30 @@ static void group_conversion(const struct coord_part *co, const double total[COO
     }
 }
 
+/* What kind of change the vertical part is about to make, for rule 5 and the
+ * daily cap (enum coord_change_flags). */
+static unsigned change_flags(const struct vpa_part *v, const struct pipeline_decision *out,
+                             const struct coord_container_change *ch, uint32_t C, int from_updater)
+{
+    unsigned flags = out->pods_restarted > 0 ? COORD_CHANGE_RESTARTS : 0;
+    bool raises_only = true, raises_oom_memory = false;
+    for (uint32_t c = 0; c < C; c++) {
+        for (int r = 0; r < COORD_NRES; r++)
+            if (ch[c].request_after[r] < ch[c].request_before[r])
+                raises_only = false;
+        if (v->oom_now[c] && ch[c].request_after[COORD_MEMORY] > ch[c].request_before[COORD_MEMORY])
+            raises_oom_memory = true;
+    }
+    if (raises_oom_memory)
+        flags |= COORD_CHANGE_AFTER_OOM;
+    /* Needed now: the group shrank under the pods (follow_group), or the updater
+     * found the requests below the recommended range or a quick OOM; not a move
+     * inside the range. */
+    if (raises_only && (!from_updater || v->why_cause != 2))
+        flags |= COORD_CHANGE_NEEDED;
+    return flags;
+}
+
 static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs *obs,
                             struct pipeline_decision *out)
 {
@@ -1164,7 +1188,8 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
                      coord_resource_name((enum coord_resource)bn));
             s->v->pending_evict = !in_place;
             vertical_commit(s->v, C, obs->now_ms);
-            coord_note_vertical_change(&co->st, obs->now_ms);
+            coord_note_vertical_change(&co->st, obs->now_ms, COORD_CHANGE_HANDOVER);
+            out->cap_counted = 0;
         }
     }
 
@@ -1290,34 +1315,25 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
     if (from_updater)
         vertical_reason(s->v, out);
+    const unsigned flags = change_flags(s->v, out, ch, C, from_updater);
     /* Rule 5 and the daily cap coordinate with a horizontal scaler; with none,
      * the upstream updater's own eviction restriction is the whole rule. */
-    if (!s->h) {
-        if ((rc = coord_check_invariant(&co->own, ch, C)))
-            return rc;
-        vertical_commit(s->v, C, obs->now_ms);
-        coord_note_vertical_change(&co->st, obs->now_ms);
-        return 0;
-    }
-    const int min_avail = s->policy.horizontal.min_replicas;
-    bool after_oom = false;
-    for (uint32_t c = 0; c < C; c++)
-        if (s->v->oom_now[c] &&
-            ch[c].request_after[COORD_MEMORY] > ch[c].request_before[COORD_MEMORY])
-            after_oom = true;
-    enum coord_gate_reason g =
-        coord_gate_vertical(&co->st, &co->params, obs->now_ms, out->pods_restarted > 0,
-                            obs->replicas, min_avail, after_oom);
-    if (g != COORD_GATE_OK) {
-        snprintf(out->held_reason, sizeof(out->held_reason), "%s", coord_gate_reason_name(g));
-        out->resources = 0;
-        s->v->pending_evict = 0;
-        return 0;
+    if (s->h) {
+        enum coord_gate_reason g =
+            coord_gate_vertical(&co->st, &co->params, obs->now_ms, flags, obs->replicas,
+                                s->policy.horizontal.min_replicas);
+        if (g != COORD_GATE_OK) {
+            snprintf(out->held_reason, sizeof(out->held_reason), "%s", coord_gate_reason_name(g));
+            out->resources = 0;
+            s->v->pending_evict = 0;
+            return 0;
+        }
     }
     if ((rc = coord_check_invariant(&co->own, ch, C)))
         return rc;
     vertical_commit(s->v, C, obs->now_ms);
-    coord_note_vertical_change(&co->st, obs->now_ms);
+    coord_note_vertical_change(&co->st, obs->now_ms, flags);
+    out->cap_counted = s->h ? coord_change_counts(flags) : -1;
     return 0;
 }
 
@@ -1387,6 +1403,7 @@ int pipeline_step(struct pipeline_state *s, const struct pipeline_obs *obs,
     out->ownership_changed = 0;
     out->ownership_reason[0] = '\0';
     out->held_reason[0] = '\0';
+    out->cap_counted = -1;
     out->bottleneck_before = out->bottleneck_after = -1;
     int rc;
     if (s->co)

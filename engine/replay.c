@@ -1015,6 +1015,7 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
                 .pods_restarted = dec.pods_restarted,
                 .reason = dec.resources_reason,
                 .owners = dec.coordinated ? dec.resources_owner : NULL,
+                .cap_counted = dec.cap_counted,
             };
             if ((rc = emit(rc_->sink, &d)))
                 return rc;

@@ -536,6 +536,8 @@ int replay_decision_jsonl(void *ctx, const struct replay_decision *d)
                                 json_string(owner_names[d->owners[r] <= 2 ? d->owners[r] : 0]));
         json_object_set_new(o, "owners", ow);
     }
+    if (d->kind == PIPELINE_RESOURCES && d->cap_counted >= 0)
+        json_object_set_new(o, "daily_cap", json_string(d->cap_counted ? "counted" : "exempt"));
     json_object_set_new(o, "reason", json_string(d->reason ? d->reason : ""));
     int rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);

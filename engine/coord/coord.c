@@ -538,18 +538,24 @@ int coord_vertical_changes_last_day(const struct coord_state *st, int64_t now_ms
     return n;
 }
 
+bool coord_change_counts(unsigned flags)
+{
+    if (flags & (COORD_CHANGE_AFTER_OOM | COORD_CHANGE_HANDOVER))
+        return false;
+    return !((flags & COORD_CHANGE_NEEDED) && !(flags & COORD_CHANGE_RESTARTS));
+}
+
 enum coord_gate_reason coord_gate_vertical(const struct coord_state *st,
                                            const struct coord_params *p, int64_t now_ms,
-                                           bool restarts_pods, int available_pods, int min_replicas,
-                                           bool after_oom)
+                                           unsigned flags, int available_pods, int min_replicas)
 {
-    /* Only a change that restarts pods disrupts: an in-place resize is free. */
-    if (!restarts_pods)
-        return COORD_GATE_OK;
-    if (!after_oom &&
+    if (coord_change_counts(flags) &&
         coord_vertical_changes_last_day(st, now_ms) >= p->max_vertical_changes_per_day)
         return COORD_GATE_DAILY_CAP;
-    if (!after_oom && st->last_scale_event_ms != INT64_MIN &&
+    /* Only a change that restarts pods disrupts: an in-place resize is free. */
+    if (!(flags & COORD_CHANGE_RESTARTS))
+        return COORD_GATE_OK;
+    if (!(flags & COORD_CHANGE_AFTER_OOM) && st->last_scale_event_ms != INT64_MIN &&
         now_ms - st->last_scale_event_ms < p->disruption_window_ms)
         return COORD_GATE_STABILIZING;
     /* Restarting one pod takes it out of service for a while. */
@@ -563,8 +569,10 @@ void coord_note_scale_event(struct coord_state *st, int64_t now_ms)
     st->last_scale_event_ms = now_ms;
 }
 
-void coord_note_vertical_change(struct coord_state *st, int64_t now_ms)
+void coord_note_vertical_change(struct coord_state *st, int64_t now_ms, unsigned flags)
 {
+    if (!coord_change_counts(flags))
+        return;
     st->changes_ms[st->n_changes % COORD_CHANGES_RING] = now_ms;
     st->n_changes++;
 }

@@ -41,14 +41,15 @@ enum coord_bottleneck { COORD_BN_AUTO = 0, COORD_BN_CPU, COORD_BN_MEMORY, COORD_
 struct coord_params {
     enum coord_bottleneck bottleneck;
     double pressure_percentile; /* of pod-sample usage/request over the window: 0.95 */
-    int64_t window_ms;          /* pressure window: 2 h */
+    int64_t window_ms;          /* pressure window: 24 h */
     double switch_margin;       /* challenger must lead by this fraction: 0.20 */
-    int64_t switch_sustain_ms;  /* ... continuously for this long: 30 min */
+    int64_t switch_sustain_ms;  /* ... continuously for this long: 2 h */
     double min_load_share;      /* a bottleneck's usage must be at least this much load: 0.3 */
     /* The HPA's average utilization target when Auto (or the policy) makes memory
      * the bottleneck; cpu keeps the HPA default (80). */
     int memory_target_utilization;
-    int max_vertical_changes_per_day; /* cap per workload, rolling 24 h: 4 */
+    int max_vertical_changes_per_day; /* cap per workload, rolling 24 h, on the changes
+                                       * coord_change_counts(): 4 */
     int64_t disruption_window_ms;     /* no restarting vertical change this long after a
                                        * scale event: the HPA's longest stabilization
                                        * window, 300 s by default (scale-down default) */
@@ -191,28 +192,46 @@ int coord_filter_vertical(const struct coord_ownership *own, struct coord_contai
 int coord_check_invariant(const struct coord_ownership *own, const struct coord_container_change *c,
                           size_t n);
 
-/* Rule 5 and the daily cap: may a vertical change happen now? A change that
- * restarts no pod (an in-place resize) always may; one that does waits out a
- * horizontal scale event's stabilization window, never takes the available
- * pods below min_replicas, and counts against the daily cap. */
+/* Rule 5 and the daily cap: may a vertical change happen now?
+ *
+ * The cap holds every vertical change but two kinds, which neither wait for it
+ * nor use it up: an in-place change that only raises requests the pods need now
+ * (COORD_CHANGE_NEEDED: below the recommended range, after a quick OOM, or
+ * following the group as it shrinks), and a change after an OOM kill (that pod
+ * is down already and the change raises memory so it does not happen again).
+ * Held back, the first would leave pods throttled or OOM-killed to save a
+ * change; everything else (decreases, moves inside the range) can wait a day.
+ * The handover is not held and not counted either: it is part of an owner
+ * switch, which the hysteresis limits.
+ *
+ * A change that restarts pods also waits out a horizontal scale event's
+ * stabilization window (unless after an OOM kill) and never takes the
+ * available pods below min_replicas. An in-place resize restarts nothing. */
+enum coord_change_flags {
+    COORD_CHANGE_RESTARTS = 1u << 0,  /* the change restarts pods (evicts, recreates) */
+    COORD_CHANGE_NEEDED = 1u << 1,    /* raises only, to what the pods need now */
+    COORD_CHANGE_AFTER_OOM = 1u << 2, /* a container was OOM-killed at this step and the
+                                       * change raises its memory */
+    COORD_CHANGE_HANDOVER = 1u << 3,  /* the handover (docs/coordination.md): never held,
+                                       * as rare as the hysteresis lets owners switch */
+};
 enum coord_gate_reason {
     COORD_GATE_OK = 0,
     COORD_GATE_STABILIZING,   /* a scale event is inside its stabilization window */
     COORD_GATE_MIN_AVAILABLE, /* restarting a pod would leave fewer than minReplicas */
-    COORD_GATE_DAILY_CAP,     /* the workload had its restarting changes for the day */
+    COORD_GATE_DAILY_CAP,     /* the workload had its capped changes for the day */
 };
 const char *coord_gate_reason_name(enum coord_gate_reason r);
-/* `after_oom`: a container was OOM-killed at this step. Its pod is down already
- * and the change raises memory so it does not happen again: neither the
- * stabilization window nor the daily cap holds it. */
+/* Whether a change of these flags counts against (and waits for) the daily cap. */
+bool coord_change_counts(unsigned flags);
 enum coord_gate_reason coord_gate_vertical(const struct coord_state *st,
                                            const struct coord_params *p, int64_t now_ms,
-                                           bool restarts_pods, int available_pods, int min_replicas,
-                                           bool after_oom);
+                                           unsigned flags, int available_pods, int min_replicas);
 
 void coord_note_scale_event(struct coord_state *st, int64_t now_ms);
-void coord_note_vertical_change(struct coord_state *st, int64_t now_ms);
-/* Vertical changes in the 24 h before now_ms. */
+/* A vertical change was made: one of the day's cap if coord_change_counts(flags). */
+void coord_note_vertical_change(struct coord_state *st, int64_t now_ms, unsigned flags);
+/* Vertical changes counted against the cap in the 24 h before now_ms. */
 int coord_vertical_changes_last_day(const struct coord_state *st, int64_t now_ms);
 
 /*

@@ -81,6 +81,10 @@ struct pipeline_decision {
     char ownership_reason[192];
     /* A vertical change the coordinator held back at this step, and why (empty: none). */
     char held_reason[96];
+    /* The resources change counts against maxVerticalChangesPerDay (1) or is
+     * exempt from it (0: a raise the pods need now, or after an OOM kill);
+     * -1 where no cap applies (not coordinated, or no horizontal scaler). */
+    int8_t cap_counted;
 };
 
 struct pipeline_state;

@@ -60,7 +60,7 @@ enum replay_fallback {
      * (docs/coordination.md), so the world and the controller split usage alike. */
     REPLAY_FALLBACK_FLOOR = 0,
     REPLAY_FALLBACK_LOAD,  /* all usage is load, shared over the replicas */
-    REPLAY_FALLBACK_FIXED,    /* all usage is per pod: unchanged by the replica count */
+    REPLAY_FALLBACK_FIXED, /* all usage is per pod: unchanged by the replica count */
 };
 
 /* Parses "load", "fixed", or "cpu=load|fixed,memory=load|fixed" (either part optional). */
@@ -158,6 +158,8 @@ struct replay_decision {
      * -1 none). */
     const uint8_t *owners;
     int8_t bottleneck_before, bottleneck_after;
+    /* PIPELINE_RESOURCES: struct pipeline_decision's cap_counted. */
+    int8_t cap_counted;
 };
 
 /* The replay's plug-ins: where decisions go and how progress is shown. */

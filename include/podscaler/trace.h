@@ -30,7 +30,7 @@ struct trace_series {
     uint32_t count;     /* number of samples; t_s strictly increases within a series */
 };
 
-struct trace_replicas {     /* a recorded replica count, when the input has one */
+struct trace_replicas { /* a recorded replica count, when the input has one */
     uint32_t workload;
     int64_t t_s;
     int32_t replicas;
@@ -85,9 +85,9 @@ struct trace_error {
 };
 
 struct trace_load_opts {
-    int skip_bad_rows;       /* go on past bad rows, counting them */
-    long bad_rows_skipped;   /* out: how many were skipped */
-    size_t max_samples;      /* 0 = no cap; else PS_ENOSPC past it */
+    int skip_bad_rows;     /* go on past bad rows, counting them */
+    long bad_rows_skipped; /* out: how many were skipped */
+    size_t max_samples;    /* 0 = no cap; else PS_ENOSPC past it */
 };
 
 /* Loads a CSV trace (header t_seconds,workload,pod,container,cpu_millicores,

@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
-"""Checks the non-conflict invariant from `podscaler replay --decisions` alone.
+"""Checks the non-conflict invariant and the daily cap from `podscaler replay
+--decisions` alone.
 
 For every decision of a coordinated policy: the owners are stated; a resources
 decision never changes the request of a resource the horizontal scaler owned
 when it was made, nor lists it as touched; ownership decisions form a consistent
-sequence per workload. Exits 1 with the offending lines, else prints a count.
-usage: check_decisions.py DECISIONS.jsonl POLICY
+sequence per workload; no 24 hours hold more resources decisions counted
+against the daily cap ("daily_cap": "counted") than CAP (default 4, the
+built-in's maxVerticalChangesPerDay). Exits 1 with the offending lines, else
+prints a count.
+usage: check_decisions.py DECISIONS.jsonl POLICY [CAP]
 """
 import json
 import sys
 
 path, policy = sys.argv[1], sys.argv[2]
+cap = int(sys.argv[3]) if len(sys.argv) > 3 else 4
 bad, checked, owners_seen, switches = [], 0, 0, 0
 bottleneck = {}
+counted = {}  # workload -> times of the changes counted against the cap
+exempt = 0
 with open(path) as f:
     for n, line in enumerate(f, 1):
         d = json.loads(line)
@@ -37,6 +44,18 @@ with open(path) as f:
         if d["kind"] != "resources":
             continue
         checked += 1
+        if d.get("daily_cap") == "counted":
+            times = counted.setdefault(w, [])
+            times.append(d["time"])
+            in_day = [t for t in times if t > d["time"] - 86400]
+            if len(in_day) > cap:
+                bad.append(f"{n}: {len(in_day)} changes counted against the daily cap of {cap} "
+                           f"in the 24 h before {d['time']}")
+            counted[w] = in_day
+        elif d.get("daily_cap") == "exempt":
+            exempt += 1
+        else:
+            bad.append(f"{n}: resources decision without daily_cap")
         keys = {"cpu": "cpu_request_milli", "memory": "memory_request_bytes"}
         for r, o in d["owners"].items():
             if o != "horizontal":
@@ -53,5 +72,5 @@ if bad:
 if owners_seen == 0:
     print(f"no decisions of policy {policy} in {path}: nothing was checked")
     sys.exit(1)
-print(f"invariant holds: {checked} resources decisions, {switches} owner switches, "
-      f"{owners_seen} decisions with owners")
+print(f"invariant holds: {checked} resources decisions ({exempt} exempt from the daily cap), "
+      f"{switches} owner switches, {owners_seen} decisions with owners")

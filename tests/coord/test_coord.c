@@ -171,31 +171,41 @@ static void test_gate(void **unused)
     struct coord_state st;
     coord_params_default(&p);
     coord_state_init(&st);
+    const unsigned R = COORD_CHANGE_RESTARTS, N = COORD_CHANGE_NEEDED, O = COORD_CHANGE_AFTER_OOM;
     int64_t t = 10 * 86400000LL;
-    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2, false), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t, R, 5, 2), COORD_GATE_OK);
     coord_note_scale_event(&st, t - 100 * 1000);
-    assert_int_equal(coord_gate_vertical(&st, &p, t, true, 5, 2, false), COORD_GATE_STABILIZING);
+    assert_int_equal(coord_gate_vertical(&st, &p, t, R, 5, 2), COORD_GATE_STABILIZING);
     /* An in-place change restarts nothing: the window does not hold it. */
-    assert_int_equal(coord_gate_vertical(&st, &p, t, false, 5, 2, false), COORD_GATE_OK);
-    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 5, 2, false),
-                     COORD_GATE_OK);
-    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, true, 2, 2, false),
+    assert_int_equal(coord_gate_vertical(&st, &p, t, 0, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, R, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 300 * 1000, R, 2, 2),
                      COORD_GATE_MIN_AVAILABLE);
+
+    /* Needed raises and changes after an OOM kill do not use the day's cap. */
+    coord_note_vertical_change(&st, t, N);
+    coord_note_vertical_change(&st, t, O);
+    coord_note_vertical_change(&st, t, R | O);
+    coord_note_vertical_change(&st, t, R | COORD_CHANGE_HANDOVER);
+    assert_int_equal(coord_vertical_changes_last_day(&st, t), 0);
+    /* A restarting raise is disruptive all the same: it counts. */
+    assert_true(coord_change_counts(R | N));
     for (int i = 0; i < p.max_vertical_changes_per_day; i++)
-        coord_note_vertical_change(&st, t + i * 3600 * 1000LL);
+        coord_note_vertical_change(&st, t + i * 3600 * 1000LL, i % 2 ? 0 : R);
     int64_t later = t + 5 * 3600 * 1000LL;
-    assert_int_equal(coord_gate_vertical(&st, &p, later, true, 5, 2, false), COORD_GATE_DAILY_CAP);
-    /* An in-place resize disrupts nothing: no cap. */
-    assert_int_equal(coord_gate_vertical(&st, &p, later, false, 5, 2, false), COORD_GATE_OK);
-    /* After an OOM kill, raising memory is not held by the cap nor the window. */
-    assert_int_equal(coord_gate_vertical(&st, &p, later, true, 5, 2, true), COORD_GATE_OK);
+    assert_int_equal(coord_vertical_changes_last_day(&st, later), p.max_vertical_changes_per_day);
+    assert_int_equal(coord_gate_vertical(&st, &p, later, R, 5, 2), COORD_GATE_DAILY_CAP);
+    /* The cap holds in-place changes too, but for the raises the pods need now. */
+    assert_int_equal(coord_gate_vertical(&st, &p, later, 0, 5, 2), COORD_GATE_DAILY_CAP);
+    assert_int_equal(coord_gate_vertical(&st, &p, later, N, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, later, R | N, 5, 2), COORD_GATE_DAILY_CAP);
+    /* After an OOM kill, raising memory is held by neither the cap nor the window. */
+    assert_int_equal(coord_gate_vertical(&st, &p, later, R | O, 5, 2), COORD_GATE_OK);
     coord_note_scale_event(&st, later - 1000);
-    assert_int_equal(coord_gate_vertical(&st, &p, later + 1, true, 5, 2, true), COORD_GATE_OK);
-    assert_int_equal(coord_gate_vertical(&st, &p, later + 1, true, 5, 2, false),
-                     COORD_GATE_DAILY_CAP);
-    /* A day after the first change, one slot frees up. */
-    assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL + 1, true, 5, 2, false),
-                     COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, later + 1, R | O, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, later + 1, R, 5, 2), COORD_GATE_DAILY_CAP);
+    /* A day after the first counted change, one slot frees up. */
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL + 1, 0, 5, 2), COORD_GATE_OK);
 }
 
 static void test_bad_input_leaves_state(void **unused)
@@ -411,6 +421,59 @@ static void test_property_hysteresis(void **unused)
 }
 
 /* Property: projected replicas always lie in [min, max]. */
+/* Property: over any sequence of changes, those the cap counts never number more
+ * than the cap in any 24 hours, and the cap never holds the ones it exempts. */
+static void test_property_daily_cap(void **unused)
+{
+    (void)unused;
+    rng_state = UINT64_C(0x2545f4914f6cdd1d);
+    int64_t times[400];
+    int held = 0, exempt_made = 0;
+    for (int trial = 0; trial < 1000; trial++) {
+        struct coord_params p;
+        struct coord_state st;
+        coord_params_default(&p);
+        p.max_vertical_changes_per_day = rnd_int(0, COORD_CHANGES_RING - 1);
+        p.disruption_window_ms = rnd_int(0, 30) * MIN_MS;
+        assert_int_equal(coord_params_validate(&p), 0);
+        coord_state_init(&st);
+        int n = 0;
+        int64_t t = rnd_int(0, 1000) * MIN_MS;
+        for (int step = 0; step < 400; step++, t += rnd_int(1, 60) * MIN_MS) {
+            if (rnd() % 8 == 0)
+                coord_note_scale_event(&st, t - rnd_int(0, 20) * MIN_MS);
+            const unsigned flags = (unsigned)rnd_int(0, 15);
+            const int replicas = rnd_int(1, 6), min_replicas = rnd_int(1, 4);
+            enum coord_gate_reason g =
+                coord_gate_vertical(&st, &p, t, flags, replicas, min_replicas);
+            if (!coord_change_counts(flags))
+                assert_int_not_equal(g, COORD_GATE_DAILY_CAP);
+            if (g != COORD_GATE_OK) {
+                held++;
+                continue;
+            }
+            if ((flags & COORD_CHANGE_RESTARTS) && !(flags & COORD_CHANGE_AFTER_OOM))
+                assert_true(st.last_scale_event_ms == INT64_MIN ||
+                            t - st.last_scale_event_ms >= p.disruption_window_ms);
+            if (flags & COORD_CHANGE_RESTARTS)
+                assert_true(replicas - 1 >= min_replicas);
+            coord_note_vertical_change(&st, t, flags);
+            if (!coord_change_counts(flags)) {
+                exempt_made++;
+                continue;
+            }
+            times[n++] = t;
+            int in_day = 0;
+            for (int i = 0; i < n; i++)
+                in_day += times[i] > t - INT64_C(86400000);
+            assert_true(in_day <= p.max_vertical_changes_per_day);
+        }
+    }
+    /* Both sides of the gate must have been exercised, or this proves nothing. */
+    assert_true(held > 1000);
+    assert_true(exempt_made > 1000);
+}
+
 static void test_property_projected_replicas(void **unused)
 {
     (void)unused;
@@ -436,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_group_size_model),
         cmocka_unit_test(test_property_invariant),
         cmocka_unit_test(test_property_hysteresis),
+        cmocka_unit_test(test_property_daily_cap),
         cmocka_unit_test(test_property_projected_replicas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The coordinator in replay, end to end:
 # 1. on every trace of ../shared/traces, the decisions of `coordinated` never
-#    change the request of a resource the horizontal scaler owned at that time
-#    (checked from --decisions alone), and a planted violation is caught;
+#    change the request of a resource the horizontal scaler owned at that time,
+#    and never make more changes counted against the daily cap in 24 hours than
+#    it allows (checked from --decisions alone); planted violations are caught;
 # 2. with no horizontal scaler, a coordinated policy's vertical decisions are
 #    exactly the upstream VPA's on recorded histories.
 set -u
@@ -44,6 +45,26 @@ if python3 "$here/check_decisions.py" "$tmp/planted.jsonl" coordinated >/dev/nul
   echo "FAIL the checker missed a planted violation"; fail=1
 else
   echo "ok the checker catches a planted violation"
+fi
+
+# ... and a day with one change more than the cap allows.
+python3 - "$first" "$tmp/planted-cap.jsonl" <<'PY'
+import json, sys
+out = open(sys.argv[2], "w")
+done = False
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    out.write(line)
+    if not done and d["kind"] == "resources" and d.get("daily_cap") == "counted":
+        for _ in range(4):
+            out.write(line)
+        done = True
+assert done, "no counted resources decision to plant copies of"
+PY
+if python3 "$here/check_decisions.py" "$tmp/planted-cap.jsonl" coordinated 4 >/dev/null; then
+  echo "FAIL the checker missed a planted fifth change in a day"; fail=1
+else
+  echo "ok the checker catches a planted fifth change in a day"
 fi
 
 # No horizontal scaler: the coordinated policy's vertical part is upstream's VPA.
