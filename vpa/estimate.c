@@ -76,13 +76,47 @@ int64_t vpa_apply_margin(int64_t x, double fraction)
     return x + scale_amount(x, fraction);
 }
 
-/* (1 + m/c)^e. Go's math.Pow returns x itself for y == 1, and so does C's pow (its
- * error is below one ulp and x is representable): the upper bound's default
- * exponent 1 needs no pow. */
+/* x^y for an integral y, |y| < 2^20, x > 0 finite: Go's math.Pow for such y
+ * (repeated squaring of the mantissa, the exponent kept apart, one division for
+ * y < 0), so the bounds round as upstream's do. C's pow is correctly rounded
+ * and can differ from it by an ulp; it is also the recommender's costliest call. */
+static double go_pow_integral(double x, double y)
+{
+    int xe, ae = 0;
+    double x1 = frexp(x, &xe), a1 = 1.0;
+    long yi = (long)fabs(y);
+    for (long i = yi; i != 0; i >>= 1) {
+        if (xe < -(1 << 12) || (1 << 12) < xe) {
+            /* Past any double: the caller's pow decides (Go's overflow branch). */
+            return pow(x, y);
+        }
+        if (i & 1) {
+            a1 *= x1;
+            ae += xe;
+        }
+        x1 *= x1;
+        xe <<= 1;
+        if (x1 < 0.5) {
+            x1 += x1;
+            xe--;
+        }
+    }
+    if (y < 0) {
+        a1 = 1 / a1;
+        ae = -ae;
+    }
+    return ldexp(a1, ae);
+}
+
+/* (1 + m/c)^e; the default exponents are 1 (upper bound) and -2 (lower). */
 static double confidence_factor(double multiplier, double exponent, double confidence)
 {
     double base = 1.0 + multiplier / confidence;
-    return exponent == 1.0 ? base : pow(base, exponent);
+    if (exponent == 1.0)
+        return base;
+    if (exponent == trunc(exponent) && fabs(exponent) < 1048576.0 && base > 0 && isfinite(base))
+        return go_pow_integral(base, exponent);
+    return pow(base, exponent);
 }
 
 int64_t vpa_apply_confidence(int64_t x, double multiplier, double exponent, double confidence)
