@@ -76,12 +76,10 @@ int64_t vpa_apply_margin(int64_t x, double fraction)
     return x + scale_amount(x, fraction);
 }
 
-/* x^y for an integral y, |y| < 2^20, x > 0 finite: Go's math.Pow for such y
- * (repeated squaring of the mantissa, the exponent kept apart, one division for
- * y < 0), so the bounds round as upstream's do. C's pow is correctly rounded
- * and can differ from it by an ulp; it is also the recommender's costliest call. */
-static double go_pow_integral(double x, double y)
+double vpa__go_pow(double x, double y)
 {
+    if (!(y == trunc(y) && fabs(y) < 1048576.0 && x > 0 && isfinite(x)))
+        return pow(x, y);
     int xe, ae = 0;
     double x1 = frexp(x, &xe), a1 = 1.0;
     long yi = (long)fabs(y);
@@ -114,9 +112,7 @@ static double confidence_factor(double multiplier, double exponent, double confi
     double base = 1.0 + multiplier / confidence;
     if (exponent == 1.0)
         return base;
-    if (exponent == trunc(exponent) && fabs(exponent) < 1048576.0 && base > 0 && isfinite(base))
-        return go_pow_integral(base, exponent);
-    return pow(base, exponent);
+    return vpa__go_pow(base, exponent);
 }
 
 int64_t vpa_apply_confidence(int64_t x, double multiplier, double exponent, double confidence)

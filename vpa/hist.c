@@ -37,7 +37,7 @@ static double start_formula(const struct vpa_hist_opts *o, int bucket)
         return (double)bucket * o->bucket_size;
     if (bucket == 0)
         return 0.0;
-    return o->first_bucket_size * (pow(o->ratio, (double)bucket) - 1) / (o->ratio - 1);
+    return o->first_bucket_size * (vpa__go_pow(o->ratio, (double)bucket) - 1) / (o->ratio - 1);
 }
 
 static int has_tables(const struct vpa_hist_opts *o)

@@ -12,6 +12,14 @@ int vpa__hist_reserve_values(struct vpa_hist *h, const double *values, int k);
  * vpa__hist_load_commit, which cannot fail. */
 int vpa__hist_load_prepare(struct vpa_hist *h, const struct vpa_hist_checkpoint *cp);
 void vpa__hist_load_commit(struct vpa_hist *h, const struct vpa_hist_checkpoint *cp);
+/* x^y as Go's math.Pow computes it where upstream's results depend on it: for an
+ * integral y (|y| < 2^20) and a finite x > 0, repeated squaring of the mantissa
+ * with the exponent kept apart and one division for y < 0; otherwise C's pow.
+ * C's pow is correctly rounded and Go's is not: the two differ by up to ~20 ulps
+ * for r^i with i near 175, which moves memory bucket 4's start across an integer
+ * (Go: 43101249.99999996 bytes), and by an ulp for half of the lower bound's
+ * confidence factors. */
+double vpa__go_pow(double x, double y);
 /* a - b in nanoseconds, saturating like Go's Time.Sub. */
 int64_t vpa__sub_ns(int64_t a_ms, int64_t b_ms);
 

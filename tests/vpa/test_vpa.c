@@ -629,6 +629,21 @@ static void test_confidence_rounds_as_go(void **state)
     assert_int_equal(vpa_apply_confidence(1000, 3.0, 0.5, 1.0), 2000);
 }
 
+/* Bucket starts are first * (r^i - 1) / (r - 1) with Go's math.Pow: memory bucket 4
+ * starts at 43101249.99999996 bytes upstream (Go 1.19), 43101250.00000001 with C's
+ * pow. Recommendations truncate it to a byte count. */
+static void test_bucket_start_as_go(void **state)
+{
+    (void)state;
+    struct vpa_hist_opts m, c;
+    vpa_hist_opts_memory_default(&m, NULL);
+    vpa_hist_opts_cpu_default(&c, NULL);
+    assert_int_equal((int64_t)vpa_hist_opts_bucket_start(&m, 4), 43101249);
+    assert_true(vpa_hist_opts_bucket_start(&m, 4) < 43101250.0);
+    assert_true(vpa_hist_opts_bucket_start(&m, 175) > 1.0211e12);
+    assert_int_equal((int64_t)(vpa_hist_opts_bucket_start(&c, 1) * 1000), 10);
+}
+
 static void test_scale_proportionally(void **state)
 {
     (void)state;
@@ -683,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_recommend_pod),        cmocka_unit_test(test_oom_and_windows),
         cmocka_unit_test(test_update_modes),         cmocka_unit_test(test_new_resources),
         cmocka_unit_test(test_scale_proportionally), cmocka_unit_test(test_confidence_rounds_as_go),
+        cmocka_unit_test(test_bucket_start_as_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
