@@ -68,6 +68,13 @@ struct group_conv {
     double k[2];
 };
 
+/* Why the updater changed the requests (upstream's update priority). */
+enum update_cause {
+    CAUSE_OUTSIDE_RANGE, /* a request outside the recommended range */
+    CAUSE_QUICK_OOM,     /* OOM-killed soon after start */
+    CAUSE_IN_RANGE,      /* in range, changed by at least the update threshold */
+};
+
 struct vpa_part {
     struct vpa_allocator alloc;
     struct vpa_hist_opts cpu_opts, mem_opts;
@@ -96,7 +103,8 @@ struct vpa_part {
     /* The parts of the last vertical reason, formatted only for a change that
      * stands: most proposals of a coordinated policy are filtered away, and
      * formatting each one cost a sixth of its replay time. */
-    int why_evict, why_cause;
+    int why_evict;
+    enum update_cause why_cause;
     double why_diff;
     /* Coordinated: the container policies' own controlled resources, before the
      * coordinator narrows them to what the vertical part owns. */
@@ -793,7 +801,9 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
         if (terms[i].finished_ms - terms[i].started_ms < v->upd.evict_after_oom_ms)
             quick_oom = 1;
     v->why_evict = action == VPA_ACTION_EVICT;
-    v->why_cause = prio.outside_range ? 0 : quick_oom ? 1 : 2;
+    v->why_cause = prio.outside_range ? CAUSE_OUTSIDE_RANGE
+                   : quick_oom        ? CAUSE_QUICK_OOM
+                                      : CAUSE_IN_RANGE;
     v->why_diff = prio.diff;
     v->pending_evict = action == VPA_ACTION_EVICT;
     return 0;
@@ -801,9 +811,10 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
 
 static void vertical_reason(const struct vpa_part *v, struct pipeline_decision *out)
 {
-    static const char *const cause[3] = {"requests outside the recommended range",
-                                         "OOM-killed soon after start (quick OOM)",
-                                         "in range, changed by at least the update threshold"};
+    static const char *const cause[] = {
+        [CAUSE_OUTSIDE_RANGE] = "requests outside the recommended range",
+        [CAUSE_QUICK_OOM] = "OOM-killed soon after start (quick OOM)",
+        [CAUSE_IN_RANGE] = "in range, changed by at least the update threshold"};
     snprintf(out->resources_reason, sizeof(out->resources_reason), "%s: %s, resource diff %.0f%%",
              v->why_evict ? "evicted (Recreate)" : "resized in place", cause[v->why_cause],
              v->why_diff * 100.0);
@@ -1094,7 +1105,7 @@ static unsigned change_flags(const struct vpa_part *v, const struct pipeline_dec
     /* Needed now: the group shrank under the pods (follow_group), or the updater
      * found the requests below the recommended range or a quick OOM; not a move
      * inside the range. */
-    if (raises_only && (!from_updater || v->why_cause != 2))
+    if (raises_only && (!from_updater || v->why_cause != CAUSE_IN_RANGE))
         flags |= COORD_CHANGE_NEEDED;
     return flags;
 }
