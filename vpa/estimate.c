@@ -78,6 +78,8 @@ int64_t vpa_apply_margin(int64_t x, double fraction)
 
 double vpa__go_pow(double x, double y)
 {
+    if (y == 1.0)
+        return x; /* Go's special case, and the upper bound's exponent: no frexp */
     if (!(y == trunc(y) && fabs(y) < 1048576.0 && x > 0 && isfinite(x)))
         return pow(x, y);
     int xe, ae = 0;
@@ -85,7 +87,7 @@ double vpa__go_pow(double x, double y)
     long yi = (long)fabs(y);
     for (long i = yi; i != 0; i >>= 1) {
         if (xe < -(1 << 12) || (1 << 12) < xe) {
-            /* Past any double: the caller's pow decides (Go's overflow branch). */
+            /* Past any double (Go's overflow branch): C's pow gives the same 0 or inf. */
             return pow(x, y);
         }
         if (i & 1) {
@@ -106,13 +108,11 @@ double vpa__go_pow(double x, double y)
     return ldexp(a1, ae);
 }
 
-/* (1 + m/c)^e; the default exponents are 1 (upper bound) and -2 (lower). */
+/* (1 + m/c)^e; the default exponents are 1 (upper bound: the base itself, as in
+ * Go) and -2 (lower). */
 static double confidence_factor(double multiplier, double exponent, double confidence)
 {
-    double base = 1.0 + multiplier / confidence;
-    if (exponent == 1.0)
-        return base;
-    return vpa__go_pow(base, exponent);
+    return vpa__go_pow(1.0 + multiplier / confidence, exponent);
 }
 
 int64_t vpa_apply_confidence(int64_t x, double multiplier, double exponent, double confidence)
