@@ -56,6 +56,15 @@ int coord_format_reason(const struct coord_ownership *o, const struct coord_para
                         coord_resource_name((enum coord_resource)(1 - b)), p->switch_margin * 100,
                         (long long)(o->lead_ms / 1000), (long long)(p->switch_sustain_ms / 1000),
                         pc, pm);
+    case COORD_R_AUTO_OUTRUN:
+        return snprintf(buf, cap,
+                        "Auto: %s: an HPA on memory would have let %d pod-sample%s pass the "
+                        "memory request in the last %llds (budget %d); the vertical scaler "
+                        "sizes memory (p%.0f usage/request cpu %.3f, memory %.3f)",
+                        o->changed ? "memory taken back from the horizontal scaler"
+                                   : "cpu stays, memory leads",
+                        o->outruns, o->outruns == 1 ? "" : "s", (long long)(p->window_ms / 1000),
+                        p->memory_outrun_budget, pct, pc, pm);
     case COORD_R_AUTO_SWITCH:
         return snprintf(buf, cap,
                         "Auto: bottleneck %s -> %s: p%.0f usage/request cpu %.3f, memory %.3f, "

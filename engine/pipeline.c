@@ -100,6 +100,15 @@ struct vpa_part {
     int64_t oom_started_ms[PIPELINE_MAX_CONTAINERS];
     int started;
     int pending_evict; /* the updater evicted: pod states reset once the change stands */
+    /* Coordinated with a horizontal part: memory samples of 0 bytes are not
+     * fed. Upstream replaces a window's peak only when the old one is not 0,
+     * so a window that opens on a 0 sample keeps no peak at all, whatever
+     * comes after. The upstream VPA gets out of such a window when its
+     * updater evicts (a new container opens a new window); resized in place,
+     * a pod stays in it for the rest of the day, OOM-killed at every step
+     * (bitbrains-rnd: 1,260 would-be OOMs with cpu as the bottleneck, 429
+     * without the zeros; docs/coordination.md). */
+    int skip_zero_memory;
     /* The parts of the last vertical reason, formatted only for a change that
      * stands: most proposals of a coordinated policy are filtered away, and
      * formatting each one cost a sixth of its replay time. */
@@ -143,6 +152,14 @@ struct coord_part {
     struct coord_pod_sample *pods;
     double *cpu, *mem;         /* usage re-expressed for the vertical part */
     double *cpu_ref, *mem_ref; /* the same at the reference count, for its second recommender */
+    /* Auto: an HPA scaling on memory at the reference request, run in the
+     * shadow on the same usage re-expressed at the replicas it runs, to count
+     * the pods whose memory it would let pass the request (coord_note_outrun).
+     * While memory is the real HPA's, the shadow runs the real count. */
+    struct hpa_part *shadow;
+    int shadow_n;
+    size_t shadow_cap;
+    double *shadow_cpu, *shadow_mem;
 };
 
 struct pipeline_state {
@@ -317,10 +334,13 @@ static int hpa_reserve(struct hpa_part *h, size_t pods, uint32_t n_c)
     return 0;
 }
 
-static int horizontal_step(struct pipeline_state *s, const struct pipeline_obs *obs,
-                           struct pipeline_decision *out)
+/* One HPA sync of part h on the observation: h->d holds the decision, *rescale
+ * whether it stands (committed: replay applies what the HPA decides). 0 and no
+ * rescale inside the sync period. */
+static int hpa_sync(struct hpa_part *h, const char *const *names, const struct pipeline_obs *obs,
+                    int *rescale)
 {
-    struct hpa_part *h = s->h;
+    *rescale = 0;
     if (h->ran && obs->now_ms - h->last_ms < HPA_SYNC_PERIOD_MS)
         return 0;
     h->ran = 1;
@@ -333,7 +353,7 @@ static int horizontal_step(struct pipeline_state *s, const struct pipeline_obs *
     for (uint32_t c = 0; c < C; c++) {
         struct hpa_container *hc = &h->conts[c];
         memset(hc, 0, sizeof(*hc));
-        hc->name = s->name_ptrs[c];
+        hc->name = names[c];
         hc->request_mask = (1u << HPA_RES_CPU) | (1u << HPA_RES_MEMORY);
         hc->request_milli[HPA_RES_CPU] = obs->cpu_request_milli[c];
         hc->request_milli[HPA_RES_MEMORY] = to_milli(obs->mem_request_bytes[c]);
@@ -366,7 +386,7 @@ static int horizontal_step(struct pipeline_state *s, const struct pipeline_obs *
         for (size_t j = 0; j < m; j++) {
             double v = 0;
             for (uint32_t c = 0; c < C; c++)
-                if (!ms->container || strcmp(ms->container, s->name_ptrs[c]) == 0)
+                if (!ms->container || strcmp(ms->container, names[c]) == 0)
                     v += col[j * C + c];
             smp[j].present = 1;
             /* metrics-server reports whole millicores and bytes */
@@ -397,6 +417,18 @@ static int horizontal_step(struct pipeline_state *s, const struct pipeline_obs *
     /* Replay and report apply nothing that can fail: the PUT "succeeds". */
     if ((rc = hpa_commit(&h->cfg, &h->spec, &h->st, d, 0, obs->now_ms)))
         return rc;
+    *rescale = 1;
+    return 0;
+}
+
+static int horizontal_step(struct pipeline_state *s, const struct pipeline_obs *obs,
+                           struct pipeline_decision *out)
+{
+    struct hpa_part *h = s->h;
+    int rescale, rc = hpa_sync(h, s->name_ptrs, obs, &rescale);
+    if (rc || !rescale)
+        return rc;
+    const struct hpa_decision *d = &h->d;
     if (d->desired_replicas == obs->replicas)
         return 0;
     out->scale = 1;
@@ -562,6 +594,8 @@ static int vertical_observe(struct vpa_part *v, const struct pipeline_obs *obs, 
             rc = vpa_container_add_cpu(cs, a, whole(cpu[j * C + c]), obs->now_ms);
             if (rc && rc != VPA_EORDER)
                 return rc;
+            if (v->skip_zero_memory && whole(mem[j * C + c]) == 0)
+                continue;
             rc = vpa_container_add_memory(cs, a, whole(mem[j * C + c]), obs->now_ms);
             if (rc && rc != VPA_EORDER)
                 return rc;
@@ -864,6 +898,8 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
         co->params.memory_target_utilization = pc->memory_target_utilization;
     if (pc->has_max_changes)
         co->params.max_vertical_changes_per_day = pc->max_vertical_changes_per_day;
+    if (pc->has_outrun_budget)
+        co->params.memory_outrun_budget = pc->memory_outrun_budget;
     if (pc->has_disruption_window) {
         co->params.disruption_window_ms = (int64_t)pc->disruption_window_s * 1000;
     } else if (p->horizontal.has_behavior) {
@@ -912,6 +948,9 @@ static void coord_part_free(struct coord_part *co)
     free(co->mem);
     free(co->cpu_ref);
     free(co->mem_ref);
+    hpa_part_free(co->shadow);
+    free(co->shadow_cpu);
+    free(co->shadow_mem);
     free(co);
 }
 
@@ -926,6 +965,64 @@ static int coord_reserve(struct coord_part *co, size_t pods, uint32_t n_c)
     GROW(co->cpu_ref, cap * n_c);
     GROW(co->mem_ref, cap * n_c);
     co->cap = cap;
+    return 0;
+}
+
+/* The shadow HPA on memory (struct coord_part): one step. Its pods are the
+ * observed ones re-expressed at its own replica count, as one container at the
+ * pod's reference requests; a pod whose memory passes the request there is an
+ * outrun. Then the shadow scales as the HPA would. */
+static int shadow_step(struct coord_part *co, const struct pipeline_obs *obs,
+                       const double total[COORD_NRES])
+{
+    const int m = obs->replicas;
+    if (m <= 0)
+        return 0;
+    int64_t req[2] = {0, 0}, unset = POLICY_UNSET;
+    for (uint32_t c = 0; c < obs->n_containers; c++) {
+        req[0] += co->ref_cpu_req[c] > 0 ? co->ref_cpu_req[c] : 0;
+        req[1] += co->ref_mem_req[c] > 0 ? co->ref_mem_req[c] : 0;
+    }
+    if (req[1] <= 0)
+        return 0; /* no request to pass: nothing can be outrun */
+    if (co->shadow_n <= 0 ||
+        (co->have_own && co->own.owner[COORD_MEMORY] == COORD_OWNER_HORIZONTAL))
+        co->shadow_n = m;
+    const int n = co->shadow_n;
+    if ((size_t)n > co->shadow_cap) {
+        size_t cap = grown_cap(co->shadow_cap, (size_t)n);
+        GROW(co->shadow_cpu, cap);
+        GROW(co->shadow_mem, cap);
+        co->shadow_cap = cap;
+    }
+    const double fixed = coord_gsm_fixed(&co->st.gsm[COORD_MEMORY]);
+    const double mean = total[COORD_MEMORY] / (double)m;
+    int over = 0;
+    for (int j = 0; j < n; j++) {
+        const struct coord_pod_sample *ps = &co->pods[j % m];
+        const double u = coord_gsm_rescale_pod(fixed, ps->usage[COORD_MEMORY], mean, m, n);
+        co->shadow_mem[j] = u;
+        co->shadow_cpu[j] = ps->usage[COORD_CPU];
+        over += whole(u) > (double)req[1];
+    }
+    int rc = over ? coord_note_outrun(&co->st, &co->params, obs->now_ms, over) : 0;
+    if (rc)
+        return rc;
+    static const char *const pod_name[1] = {"pod"};
+    const struct pipeline_obs so = {.now_ms = obs->now_ms,
+                                    .replicas = n,
+                                    .n_containers = 1,
+                                    .cpu_milli = co->shadow_cpu,
+                                    .mem_bytes = co->shadow_mem,
+                                    .cpu_request_milli = &req[0],
+                                    .mem_request_bytes = &req[1],
+                                    .cpu_limit_milli = &unset,
+                                    .mem_limit_bytes = &unset};
+    int rescale;
+    if ((rc = hpa_sync(co->shadow, pod_name, &so, &rescale)))
+        return rc;
+    if (rescale && co->shadow->d.desired_replicas > 0)
+        co->shadow_n = co->shadow->d.desired_replicas;
     return 0;
 }
 
@@ -1146,6 +1243,8 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         memcpy(co->ref_cpu_lim, obs->cpu_limit_milli, C * sizeof(int64_t));
         memcpy(co->ref_mem_lim, obs->mem_limit_bytes, C * sizeof(int64_t));
     }
+    if (co->shadow && (rc = shadow_step(co, obs, total)))
+        return rc;
     const int before = co->have_own ? co->own.bottleneck : -1;
     const uint8_t owners_before[2] = {(uint8_t)co->own.owner[COORD_CPU],
                                       (uint8_t)co->own.owner[COORD_MEMORY]};
@@ -1379,6 +1478,15 @@ int pipeline_state_new(const struct ps_policy *p, uint32_t n_containers, const c
             vertical_coord_init(s->v);
         if (s->v && s->h && (rc = vpa_part_new(s, &s->v->ref)))
             goto fail;
+        if (s->v && s->h)
+            s->v->skip_zero_memory = s->v->ref->skip_zero_memory = 1;
+        if (s->h && p->horizontal.n_metrics == 0 && s->co->params.bottleneck == COORD_BN_AUTO) {
+            if ((rc = hpa_part_new(p, &s->co->shadow)))
+                goto fail;
+            struct hpa_metric_spec *ms = &s->co->shadow->metrics[0];
+            ms->resource = HPA_RES_MEMORY;
+            ms->target.average_utilization = s->co->params.memory_target_utilization;
+        }
     }
     *out = s;
     return 0;

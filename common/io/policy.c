@@ -758,6 +758,13 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
         (rc = get_int(d, "spec.coordination.memoryTargetUtilization", f, 1, 1000,
                       &c->memory_target_utilization)))
         return rc;
+    /* Outruns are counted per window slot in 16 bits (struct coord_slot). */
+    if ((f = json_object_get(v, "memoryOutrunBudget"))) {
+        if ((rc = get_int(d, "spec.coordination.memoryOutrunBudget", f, 0, 65534,
+                          &c->memory_outrun_budget)))
+            return rc;
+        c->has_outrun_budget = 1;
+    }
     if ((f = json_object_get(v, "disruptionWindowSeconds"))) {
         if ((rc = get_int(d, "spec.coordination.disruptionWindowSeconds", f, 0, 86400,
                           &c->disruption_window_s)))
@@ -797,6 +804,7 @@ int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size
                                             "disruptionWindowSeconds",
                                             "minLoadShare",
                                             "memoryTargetUtilization",
+                                            "memoryOutrunBudget",
                                             NULL};
         static const char *const bnames[] = {"Auto", "cpu", "memory", "metrics", NULL};
         static const int bvals[] = {POLICY_BOTTLENECK_AUTO, POLICY_BOTTLENECK_CPU,

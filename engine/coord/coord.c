@@ -91,6 +91,9 @@ void coord_params_default(struct coord_params *p)
     /* HPA default scale-down stabilization window, autoscaling/v2
      * behavior.scaleDown.stabilizationWindowSeconds = 300. */
     p->disruption_window_ms = INT64_C(300) * 1000;
+    /* An HPA that lets a pod's memory pass its request is not protecting it:
+     * the pod is OOM-killed before the scale-out it triggers lands. */
+    p->memory_outrun_budget = 0;
 }
 
 int coord_params_validate(const struct coord_params *p)
@@ -109,6 +112,8 @@ int coord_params_validate(const struct coord_params *p)
         p->max_vertical_changes_per_day >= COORD_CHANGES_RING)
         return COORD_EPARAMS;
     if (p->bottleneck < COORD_BN_AUTO || p->bottleneck > COORD_BN_METRICS)
+        return COORD_EPARAMS;
+    if (p->memory_outrun_budget < 0 || p->memory_outrun_budget >= UINT16_MAX)
         return COORD_EPARAMS;
     return 0;
 }
@@ -179,6 +184,7 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
         s->start_ms = start;
         s->pressure[COORD_CPU] = -1.0f;
         s->pressure[COORD_MEMORY] = -1.0f;
+        s->outruns = 0;
         st->cache_valid = 0;
     }
 
@@ -246,6 +252,35 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
         g->prev_replicas = replicas;
     }
     return 0;
+}
+
+int coord_note_outrun(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                      int pods)
+{
+    if (!st || !p || pods < 0)
+        return PS_EINVAL;
+    int64_t w = slot_width(p);
+    if (w <= 0)
+        return COORD_EPARAMS;
+    const int64_t slot_i = floor_div(now_ms, w);
+    struct coord_slot *s = &st->slots[(int)(((slot_i % COORD_SLOTS) + COORD_SLOTS) % COORD_SLOTS)];
+    if (s->start_ms != slot_i * w)
+        return PS_ETIME;
+    int v = s->outruns + pods;
+    s->outruns = (uint16_t)(v > UINT16_MAX ? UINT16_MAX : v);
+    return 0;
+}
+
+int coord_outruns(const struct coord_state *st, const struct coord_params *p, int64_t now_ms)
+{
+    const int64_t oldest = now_ms - p->window_ms, w = slot_width(p);
+    int n = 0;
+    for (int i = 0; i < COORD_SLOTS; i++) {
+        const struct coord_slot *s = &st->slots[i];
+        if (s->start_ms != INT64_MIN && s->start_ms + w > oldest && s->start_ms <= now_ms)
+            n += s->outruns;
+    }
+    return n;
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -393,6 +428,8 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
         out->load_share[r] = coord_gsm_load_share(&st->gsm[r]);
         eligible[r] = out->load_share[r] >= p->min_load_share;
     }
+    out->outruns = coord_outruns(st, p, now_ms);
+    const bool outrun = out->outruns > p->memory_outrun_budget;
     if (st->bottleneck < 0) {
         if ((isnan(pc) && isnan(pm)) || slots_in_window(st, p, now_ms) < AUTO_MIN_SLOTS) {
             /* Not enough history: CPU, as the stock HPA's default metric. */
@@ -402,7 +439,7 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
         }
         /* CPU unless memory leads by the switching margin and is load-driven:
          * the same bar a later switch to memory must clear. */
-        int pick = (!isnan(pm) && eligible[COORD_MEMORY] &&
+        int pick = (!isnan(pm) && eligible[COORD_MEMORY] && !outrun &&
                     (isnan(pc) || pm > pc * (1.0 + p->switch_margin)))
                        ? COORD_MEMORY
                        : COORD_CPU;
@@ -417,8 +454,30 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
         return;
     }
     int cur = st->bottleneck, other = 1 - cur;
+    if (cur == COORD_MEMORY && outrun) {
+        /* Not a contest of pressures, so no sustain: every step memory stays
+         * with the HPA may kill a pod. It is taken back at once. A release
+         * follows a switch to memory (or a first choice of it, which the
+         * outruns would have prevented), so releases never outnumber the
+         * switches the hysteresis allows. */
+        st->bottleneck = COORD_CPU;
+        st->last_switch_ms = now_ms;
+        st->lead_since_ms = INT64_MIN;
+        st->switches++;
+        own(out, COORD_CPU);
+        out->changed = true;
+        out->reason = COORD_R_AUTO_OUTRUN;
+        out->previous = COORD_MEMORY;
+        return;
+    }
     double pcur = cur == COORD_CPU ? pc : pm, poth = cur == COORD_CPU ? pm : pc;
     bool leads = !isnan(poth) && (isnan(pcur) || poth > pcur * (1.0 + p->switch_margin));
+    if (leads && other == COORD_MEMORY && outrun) {
+        st->lead_since_ms = INT64_MIN;
+        own(out, cur);
+        out->reason = COORD_R_AUTO_OUTRUN;
+        return;
+    }
     if (leads && !eligible[other]) {
         st->lead_since_ms = INT64_MIN;
         own(out, cur);

@@ -53,6 +53,10 @@ struct coord_params {
     int64_t disruption_window_ms;     /* no restarting vertical change this long after a
                                        * scale event: the HPA's longest stabilization
                                        * window, 300 s by default (scale-down default) */
+    /* Auto gives memory to the horizontal scaler only while, over the window, an
+     * HPA scaling on it would have let at most this many pod-samples pass their
+     * request (coord_note_outrun): 0 */
+    int memory_outrun_budget;
 };
 void coord_params_default(struct coord_params *p);
 int coord_params_validate(const struct coord_params *p);
@@ -73,6 +77,7 @@ struct coord_horizontal {
 struct coord_slot {
     int64_t start_ms;           /* INT64_MIN: empty */
     float pressure[COORD_NRES]; /* highest pod-sample usage/request seen in the slot */
+    uint16_t outruns;           /* memory pod-samples an HPA on memory let pass (saturates) */
 };
 
 /* Group-size model accumulators for one resource (see coord_gsm_*). */
@@ -131,6 +136,19 @@ struct coord_pod_sample {
 int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
                   const struct coord_pod_sample *pods, size_t n_pods);
 
+/*
+ * Records that at now_ms `pods` pod-samples would have passed their memory
+ * request under an HPA scaling on memory (the engine runs one in the shadow,
+ * at the reference request): memory's jumps outran horizontal scaling. Call
+ * after coord_observe of the same step (its slot must exist): PS_ETIME if it
+ * does not, PS_EINVAL on pods < 0.
+ */
+int coord_note_outrun(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                      int pods);
+
+/* Memory outruns noted inside the window ending at now_ms. */
+int coord_outruns(const struct coord_state *st, const struct coord_params *p, int64_t now_ms);
+
 /* The pressure of a resource: the percentile of slot maxima inside the window,
  * or NAN without data. */
 double coord_pressure(const struct coord_state *st, const struct coord_params *p, int64_t now_ms,
@@ -149,6 +167,7 @@ enum coord_reason {
     COORD_R_AUTO_CHALLENGED,   /* Auto: the other leads, not yet for long enough */
     COORD_R_AUTO_INELIGIBLE,   /* Auto: the other leads, but is mostly fixed per pod */
     COORD_R_AUTO_SWITCH,       /* Auto: switched */
+    COORD_R_AUTO_OUTRUN,       /* Auto: memory taken from (or kept from) the HPA: it outran it */
 };
 
 /* Ownership at now_ms (rules 1 to 3). `changed` is set when Auto switched the
@@ -162,6 +181,7 @@ struct coord_ownership {
     double pressure[COORD_NRES];   /* Auto: the pressures compared (NAN without data) */
     int64_t lead_ms;               /* COORD_R_AUTO_CHALLENGED: how long the challenger has led */
     double load_share[COORD_NRES]; /* Auto: each resource's load share */
+    int outruns;                   /* Auto: memory outruns in the window */
 };
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
                            const struct coord_horizontal *h, int64_t now_ms,

@@ -140,6 +140,79 @@ static void test_auto_hysteresis(void **unused)
     assert_int_equal(st.lead_since_ms, INT64_MIN);
 }
 
+/* Memory outruns (coord_note_outrun): memory is kept from the HPA while the
+ * window holds more than the budget, taken back at once when it is the HPA's,
+ * and may return by the usual hysteresis once they have left the window. */
+static void test_auto_outrun(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    struct coord_state st;
+    struct coord_ownership o;
+    struct coord_pod_sample pods[3];
+    struct coord_horizontal h = {.enabled = true, .vertical = true};
+    coord_params_default(&p);
+    p.window_ms = 2 * 60 * MIN_MS;
+    p.switch_sustain_ms = 30 * MIN_MS;
+    p.min_load_share = 0;
+    coord_state_init(&st);
+    char text[320];
+
+    /* Memory leads from the start, but an HPA on it was outrun at minute 10. */
+    int64_t t = 0, first_memory = -1;
+    for (; t < 6 * 60 * MIN_MS; t += MIN_MS) {
+        pods_at(pods, 3, 0.2, 1.5);
+        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+        if (t == 10 * MIN_MS)
+            assert_int_equal(coord_note_outrun(&st, &p, t, 3), 0);
+        assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+        if (t >= 10 * MIN_MS && t < 10 * MIN_MS + p.window_ms) {
+            assert_int_equal(o.bottleneck, COORD_CPU);
+            assert_int_equal(o.outruns, 3);
+            if (o.reason != COORD_R_AUTO_NO_HISTORY && o.reason != COORD_R_AUTO_FIRST)
+                assert_int_equal(o.reason, COORD_R_AUTO_OUTRUN);
+        }
+        if (o.bottleneck == COORD_MEMORY && first_memory < 0)
+            first_memory = t;
+    }
+    assert_int_equal(coord_format_reason(&o, &p, text, sizeof text) > 0, 1);
+    /* Back only after the outrun left the window, and the lead was sustained. */
+    assert_true(first_memory >= 10 * MIN_MS + p.window_ms + p.switch_sustain_ms);
+    assert_int_equal(o.bottleneck, COORD_MEMORY);
+
+    /* Memory is the HPA's: one outrun and it is taken back in the same step. */
+    pods_at(pods, 3, 0.2, 1.5);
+    assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+    assert_int_equal(coord_note_outrun(&st, &p, t, 1), 0);
+    assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+    assert_true(o.changed);
+    assert_int_equal(o.reason, COORD_R_AUTO_OUTRUN);
+    assert_int_equal(o.bottleneck, COORD_CPU);
+    assert_int_equal(o.previous, COORD_MEMORY);
+    assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+    assert_true(coord_format_reason(&o, &p, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "taken back"));
+
+    /* A budget lets that many through. */
+    p.memory_outrun_budget = 5;
+    for (int i = 0; i < 200 && o.bottleneck != COORD_MEMORY; i++) {
+        t += MIN_MS;
+        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+        assert_int_equal(coord_note_outrun(&st, &p, t, i < 4 ? 1 : 0), 0);
+        assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+    }
+    assert_int_equal(o.bottleneck, COORD_MEMORY);
+    assert_true(o.outruns >= 5 && o.outruns <= p.memory_outrun_budget);
+
+    /* Bad input: a negative count, or a step coord_observe has not opened. */
+    assert_int_equal(coord_note_outrun(&st, &p, t, -1), PS_EINVAL);
+    assert_int_equal(coord_note_outrun(&st, &p, t + p.window_ms, 1), PS_ETIME);
+    assert_int_equal(coord_note_outrun(NULL, &p, t, 1), PS_EINVAL);
+    struct coord_params bad = p;
+    bad.memory_outrun_budget = -1;
+    assert_int_equal(coord_params_validate(&bad), COORD_EPARAMS);
+}
+
 static void test_filter_and_invariant(void **unused)
 {
     (void)unused;
@@ -365,7 +438,7 @@ static void test_property_hysteresis(void **unused)
     (void)unused;
     rng_state = UINT64_C(0xdeadbeefcafef00d);
     struct coord_pod_sample pods[8];
-    int total_switches = 0, trials_switching = 0;
+    int total_switches = 0, trials_switching = 0, total_releases = 0;
     for (int trial = 0; trial < 2000; trial++) {
         struct coord_params p;
         struct coord_state st;
@@ -374,10 +447,12 @@ static void test_property_hysteresis(void **unused)
         p.switch_margin = rnd01() * 0.6;
         p.window_ms = rnd_int(1, 180) * MIN_MS;
         p.min_load_share = (rnd() & 1) ? 0.0 : rnd01() * 0.8;
+        p.memory_outrun_budget = rnd_int(0, 3);
+        const int outrun_odds = rnd_int(10, 200);
         coord_state_init(&st);
         struct coord_horizontal h = {.enabled = true, .vertical = true};
         int64_t t = 0, last_switch = INT64_MIN;
-        int switches = 0;
+        int switches = 0, to_memory = 0, releases = 0;
         /* Pressure that wanders and sometimes flips abruptly. */
         double cpu = rnd01(), mem = rnd01();
         for (int step = 0; step < 300; step++, t += rnd_int(1, 3) * MIN_MS) {
@@ -390,8 +465,20 @@ static void test_property_hysteresis(void **unused)
             mem = fmax(0, mem + (rnd01() - 0.5) * 0.1);
             pods_at(pods, 4, cpu, mem);
             assert_int_equal(coord_observe(&st, &p, t, pods, 4), 0);
+            if (rnd() % (uint64_t)outrun_odds == 0)
+                assert_int_equal(coord_note_outrun(&st, &p, t, rnd_int(1, 4)), 0);
             struct coord_ownership o;
             assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+            /* Never memory while the window holds more outruns than the budget. */
+            if (coord_outruns(&st, &p, t) > p.memory_outrun_budget)
+                assert_int_equal(o.bottleneck, COORD_CPU);
+            if (o.changed && o.bottleneck == COORD_MEMORY)
+                to_memory++;
+            if (o.changed && o.reason == COORD_R_AUTO_OUTRUN) {
+                /* A release follows an acquisition of memory: never more of them. */
+                releases++;
+                assert_true(releases <= to_memory);
+            }
             /* The cached pressures Auto used are the ones a fresh scan gives. */
             for (int r = 0; r < COORD_NRES; r++) {
                 double fresh = coord_pressure(&st, &p, t, (enum coord_resource)r);
@@ -407,17 +494,19 @@ static void test_property_hysteresis(void **unused)
             }
             assert_true(o.bottleneck == COORD_CPU || o.bottleneck == COORD_MEMORY);
         }
-        assert_int_equal((int)st.switches, switches);
+        assert_int_equal((int)st.switches, switches + releases);
         if (p.switch_sustain_ms > 0)
             assert_true(switches <= 1 + t / p.switch_sustain_ms);
+        total_releases += releases;
         total_switches += switches;
         trials_switching += switches > 0;
     }
     /* The histories must make Auto switch often, or the property proves nothing. */
-    print_message("hysteresis property: %d switches in %d of 2000 histories\n", total_switches,
-                  trials_switching);
+    print_message("hysteresis property: %d switches in %d of 2000 histories, %d releases\n",
+                  total_switches, trials_switching, total_releases);
     assert_true(trials_switching > 300);
     assert_true(total_switches > 1000);
+    assert_true(total_releases > 100);
 }
 
 /* Property: projected replicas always lie in [min, max]. */
@@ -493,6 +582,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule1_and_rule2),
         cmocka_unit_test(test_auto_hysteresis),
+        cmocka_unit_test(test_auto_outrun),
         cmocka_unit_test(test_filter_and_invariant),
         cmocka_unit_test(test_gate),
         cmocka_unit_test(test_bad_input_leaves_state),

@@ -254,7 +254,8 @@ static void test_coordination(void **state)
                        "    maxVerticalChangesPerDay: 2\n"
                        "    disruptionWindowSeconds: 600\n"
                        "    minLoadShare: 0\n"
-                       "    memoryTargetUtilization: 65\n";
+                       "    memoryTargetUtilization: 65\n"
+                       "    memoryOutrunBudget: 3\n";
     assert_int_equal(load(good, &p, err, sizeof(err)), 0);
     assert_int_equal(p.mode, POLICY_MODE_COORDINATED);
     assert_int_equal(p.bottleneck, POLICY_BOTTLENECK_MEMORY);
@@ -268,6 +269,8 @@ static void test_coordination(void **state)
     assert_true(p.coordination.has_min_load_share);
     assert_true(p.coordination.min_load_share == 0.0);
     assert_int_equal(p.coordination.memory_target_utilization, 65);
+    assert_true(p.coordination.has_outrun_budget);
+    assert_int_equal(p.coordination.memory_outrun_budget, 3);
 
     static const struct {
         const char *field, *value;
@@ -281,6 +284,8 @@ static void test_coordination(void **state)
         {"disruptionWindowSeconds", "x"},
         {"minLoadShare", "2"},
         {"memoryTargetUtilization", "0"},
+        {"memoryOutrunBudget", "-1"},
+        {"memoryOutrunBudget", "65535"},
         {"bottleneck", "disk"},
         {"nosuchField", "1"},
         {"windowSeconds", "1.0e300"},
