@@ -413,6 +413,29 @@ static void pressures(struct coord_state *st, const struct coord_params *p, int6
         out[r] = st->cache_pressure[r];
 }
 
+/* Auto hands the bottleneck to `to`, for `why`. */
+static void auto_switch(struct coord_state *st, int64_t now_ms, int to, enum coord_reason why,
+                        struct coord_ownership *out)
+{
+    out->previous = st->bottleneck;
+    st->bottleneck = (int8_t)to;
+    st->last_switch_ms = now_ms;
+    st->lead_since_ms = INT64_MIN;
+    st->switches++;
+    own(out, to);
+    out->changed = true;
+    out->reason = why;
+}
+
+/* Auto keeps `cur`, for `why`, and no lead is running. */
+static void auto_stay(struct coord_state *st, int cur, enum coord_reason why,
+                      struct coord_ownership *out)
+{
+    st->lead_since_ms = INT64_MIN;
+    own(out, cur);
+    out->reason = why;
+}
+
 /* Auto: the challenger must lead by the margin for switch_sustain_ms in a row,
  * and be a resource that adding replicas relieves. */
 static void auto_bottleneck(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
@@ -460,34 +483,21 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
          * follows a switch to memory (or a first choice of it, which the
          * outruns would have prevented), so releases never outnumber the
          * switches the hysteresis allows. */
-        st->bottleneck = COORD_CPU;
-        st->last_switch_ms = now_ms;
-        st->lead_since_ms = INT64_MIN;
-        st->switches++;
-        own(out, COORD_CPU);
-        out->changed = true;
-        out->reason = COORD_R_AUTO_OUTRUN;
-        out->previous = COORD_MEMORY;
+        auto_switch(st, now_ms, COORD_CPU, COORD_R_AUTO_OUTRUN, out);
         return;
     }
     double pcur = cur == COORD_CPU ? pc : pm, poth = cur == COORD_CPU ? pm : pc;
     bool leads = !isnan(poth) && (isnan(pcur) || poth > pcur * (1.0 + p->switch_margin));
     if (leads && other == COORD_MEMORY && outrun) {
-        st->lead_since_ms = INT64_MIN;
-        own(out, cur);
-        out->reason = COORD_R_AUTO_OUTRUN;
+        auto_stay(st, cur, COORD_R_AUTO_OUTRUN, out);
         return;
     }
     if (leads && !eligible[other]) {
-        st->lead_since_ms = INT64_MIN;
-        own(out, cur);
-        out->reason = COORD_R_AUTO_INELIGIBLE;
+        auto_stay(st, cur, COORD_R_AUTO_INELIGIBLE, out);
         return;
     }
     if (!leads) {
-        st->lead_since_ms = INT64_MIN;
-        own(out, cur);
-        out->reason = COORD_R_AUTO_STAYS;
+        auto_stay(st, cur, COORD_R_AUTO_STAYS, out);
         return;
     }
     if (st->lead_since_ms == INT64_MIN)
@@ -498,14 +508,7 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
         out->lead_ms = now_ms - st->lead_since_ms;
         return;
     }
-    st->bottleneck = (int8_t)other;
-    st->last_switch_ms = now_ms;
-    st->lead_since_ms = INT64_MIN;
-    st->switches++;
-    own(out, other);
-    out->changed = true;
-    out->reason = COORD_R_AUTO_SWITCH;
-    out->previous = cur;
+    auto_switch(st, now_ms, other, COORD_R_AUTO_SWITCH, out);
 }
 
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,

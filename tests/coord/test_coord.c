@@ -83,6 +83,15 @@ static void test_rule1_and_rule2(void **unused)
     assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_NONE);
 }
 
+/* Defaults but a 2-hour window and a 30-minute sustain, and a fresh state. */
+static void auto_short(struct coord_params *p, struct coord_state *st)
+{
+    coord_params_default(p);
+    p->window_ms = 2 * 60 * MIN_MS;
+    p->switch_sustain_ms = 30 * MIN_MS;
+    coord_state_init(st);
+}
+
 static void test_auto_hysteresis(void **unused)
 {
     (void)unused;
@@ -91,10 +100,7 @@ static void test_auto_hysteresis(void **unused)
     struct coord_ownership o;
     struct coord_pod_sample pods[3];
     struct coord_horizontal h = {.enabled = true, .vertical = true};
-    coord_params_default(&p);
-    p.window_ms = 2 * 60 * MIN_MS;
-    p.switch_sustain_ms = 30 * MIN_MS;
-    coord_state_init(&st);
+    auto_short(&p, &st);
 
     /* No history: cpu. */
     assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
@@ -151,11 +157,8 @@ static void test_auto_outrun(void **unused)
     struct coord_ownership o;
     struct coord_pod_sample pods[3];
     struct coord_horizontal h = {.enabled = true, .vertical = true};
-    coord_params_default(&p);
-    p.window_ms = 2 * 60 * MIN_MS;
-    p.switch_sustain_ms = 30 * MIN_MS;
+    auto_short(&p, &st);
     p.min_load_share = 0;
-    coord_state_init(&st);
     char text[320];
 
     /* Memory leads from the start, but an HPA on it was outrun at minute 10. */

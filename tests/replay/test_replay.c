@@ -399,6 +399,18 @@ static void test_pipeline(void **state)
     pipeline_state_free(ps);
 }
 
+/* The coordinated built-in with cpu as the bottleneck, for one container "main". */
+static struct pipeline_state *coordinated_cpu(void)
+{
+    struct ps_policy p;
+    policy_builtin("coordinated", &p);
+    p.bottleneck = POLICY_BOTTLENECK_CPU;
+    const char *names[1] = {"main"};
+    struct pipeline_state *ps = NULL;
+    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    return ps;
+}
+
 /* The group-size-aware vertical model, closed loop: the HPA follows a CPU load
  * that is high by day and low by night, while memory is a fixed part plus a
  * load shared by the pods (a cache split over the replicas) that wanders by up
@@ -410,12 +422,7 @@ static void test_pipeline(void **state)
 static void test_pipeline_group_size(void **state)
 {
     (void)state;
-    struct ps_policy p;
-    policy_builtin("coordinated", &p);
-    p.bottleneck = POLICY_BOTTLENECK_CPU;
-    const char *names[1] = {"main"};
-    struct pipeline_state *ps = NULL;
-    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    struct pipeline_state *ps = coordinated_cpu();
     const double a = 200e6, load_mem = 1.6e9;
     int64_t rc_ = 1000, rm = INT64_C(2) << 30, lc = POLICY_UNSET, lm = POLICY_UNSET;
     double cpu[64], mem[64];
@@ -472,12 +479,7 @@ static void test_pipeline_group_size(void **state)
 static void test_pipeline_zero_memory_window(void **state)
 {
     (void)state;
-    struct ps_policy p;
-    policy_builtin("coordinated", &p);
-    p.bottleneck = POLICY_BOTTLENECK_CPU;
-    const char *names[1] = {"main"};
-    struct pipeline_state *ps = NULL;
-    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    struct pipeline_state *ps = coordinated_cpu();
     int64_t rc_ = 1000, rm = 200000000, lc = POLICY_UNSET, lm = POLICY_UNSET;
     double cpu[4], mem[4];
     int over = 0, replicas = 1;
