@@ -978,11 +978,10 @@ static int shadow_step(struct coord_part *co, const struct pipeline_obs *obs,
     const int m = obs->replicas;
     if (m <= 0)
         return 0;
-    int64_t req[2] = {0, 0}, unset = POLICY_UNSET;
-    for (uint32_t c = 0; c < obs->n_containers; c++) {
-        req[0] += co->ref_cpu_req[c] > 0 ? co->ref_cpu_req[c] : 0;
-        req[1] += co->ref_mem_req[c] > 0 ? co->ref_mem_req[c] : 0;
-    }
+    /* The pod's reference requests, as the coordinator measures pressure against. */
+    int64_t req[2] = {(int64_t)co->st.ref_request[COORD_CPU],
+                      (int64_t)co->st.ref_request[COORD_MEMORY]},
+            unset = POLICY_UNSET;
     if (req[1] <= 0)
         return 0; /* no request to pass: nothing can be outrun */
     if (co->shadow_n <= 0 ||
