@@ -73,6 +73,61 @@ const char *replay_strerror(int code)
 
 /* ---- the initial-requests rule ---- */
 
+/* "pNN[*F]" or "max[*F]" (the maximum is percentile 100). 1 if text is not one at
+ * all, REPLAY_ERULE with err set if it is one but malformed. */
+static int usage_rule_parse(const char *whole, const char *text, double *pct, double *fac,
+                            char *err, size_t errlen)
+{
+    const char *p = text;
+    char *end;
+    *fac = 1.0;
+    if (strncmp(p, "max", 3) == 0) {
+        *pct = 100.0;
+        p += 3;
+    } else if (p[0] == 'p' && p[1] >= '0' && p[1] <= '9') {
+        *pct = strtod(p + 1, &end);
+        if (end == p + 1 || *pct <= 0.0 || *pct > 100.0) {
+            snprintf(err, errlen, "\"%s\": the percentile must be in (0, 100]", whole);
+            return REPLAY_ERULE;
+        }
+        p = end;
+    } else {
+        return 1;
+    }
+    if (*p == '*') {
+        *fac = strtod(p + 1, &end);
+        if (end == p + 1 || *end != '\0' || !(*fac > 0.0) || *fac > 1000.0) {
+            snprintf(err, errlen, "\"%s\": the factor must be a number in (0, 1000]", whole);
+            return REPLAY_ERULE;
+        }
+    } else if (*p != '\0') {
+        snprintf(err, errlen, "\"%s\": unexpected \"%s\"", whole, p);
+        return REPLAY_ERULE;
+    }
+    return 0;
+}
+
+/* One side of "cpu=R,memory=R": a positive quantity into *value, or a usage rule. */
+static int side_parse(const char *whole, const char *name, const char *text, int milli,
+                      int64_t *value, double *pct, double *fac, char *err, size_t errlen)
+{
+    int rc = usage_rule_parse(whole, text, pct, fac, err, errlen);
+    if (rc != 1)
+        return rc;
+    *pct = 0.0;
+    *fac = 1.0;
+    quantity q;
+    rc = quantity_parse_cstr(text, &q);
+    if (rc || quantity_sign(&q) <= 0 ||
+        (milli ? quantity_milli_value(&q, value) : quantity_value(&q, value))) {
+        snprintf(err, errlen,
+                 "\"%s\": %s \"%s\" is neither a positive quantity nor pNN[*F] / max[*F]", whole,
+                 name, text);
+        return REPLAY_ERULE;
+    }
+    return 0;
+}
+
 int replay_rule_parse(const char *text, struct replay_rule *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
@@ -90,54 +145,48 @@ int replay_rule_parse(const char *text, struct replay_rule *out, char *err, size
         snprintf(buf, sizeof(buf), "%s", text);
         char *comma = strchr(buf, ',');
         if (!comma || strncmp(comma + 1, "memory=", 7) != 0) {
-            snprintf(err, errlen, "\"%s\": expected cpu=QUANTITY,memory=QUANTITY", text);
+            snprintf(err, errlen, "\"%s\": expected cpu=R,memory=R", text);
             return REPLAY_ERULE;
         }
         *comma = '\0';
-        quantity q;
-        int rc = quantity_parse_cstr(buf + 4, &q);
-        if (rc || quantity_sign(&q) <= 0 || quantity_milli_value(&q, &out->cpu_milli)) {
-            snprintf(err, errlen, "\"%s\": cpu \"%s\" is not a positive quantity", text, buf + 4);
-            return REPLAY_ERULE;
-        }
-        rc = quantity_parse_cstr(comma + 8, &q);
-        if (rc || quantity_sign(&q) <= 0 || quantity_value(&q, &out->mem_bytes)) {
-            snprintf(err, errlen, "\"%s\": memory \"%s\" is not a positive quantity", text,
-                     comma + 8);
-            return REPLAY_ERULE;
-        }
-        out->kind = REPLAY_RULE_FIXED;
+        int rc = side_parse(text, "cpu", buf + 4, 1, &out->cpu_milli, &out->cpu_percentile,
+                            &out->cpu_factor, err, errlen);
+        if (!rc)
+            rc = side_parse(text, "memory", comma + 8, 0, &out->mem_bytes, &out->mem_percentile,
+                            &out->mem_factor, err, errlen);
+        if (rc)
+            return rc;
+        out->kind = REPLAY_RULE_PER_RESOURCE;
         return 0;
     }
-    const char *p = text;
-    char *end;
-    if (strncmp(p, "max", 3) == 0) {
-        out->percentile = 100.0;
-        p += 3;
-    } else if (p[0] == 'p' && p[1] >= '0' && p[1] <= '9') {
-        out->percentile = strtod(p + 1, &end);
-        if (end == p + 1 || out->percentile <= 0.0 || out->percentile > 100.0) {
-            snprintf(err, errlen, "\"%s\": the percentile must be in (0, 100]", text);
-            return REPLAY_ERULE;
-        }
-        p = end;
-    } else {
-        snprintf(err, errlen,
-                 "\"%s\": expected auto, recorded, pNN[*F], max[*F] or cpu=QTY,memory=QTY", text);
+    int rc = usage_rule_parse(text, text, &out->percentile, &out->factor, err, errlen);
+    if (rc == 1) {
+        snprintf(err, errlen, "\"%s\": expected auto, recorded, pNN[*F], max[*F] or cpu=R,memory=R",
+                 text);
         return REPLAY_ERULE;
     }
-    if (*p == '*') {
-        out->factor = strtod(p + 1, &end);
-        if (end == p + 1 || *end != '\0' || !(out->factor > 0.0) || out->factor > 1000.0) {
-            snprintf(err, errlen, "\"%s\": the factor must be a number in (0, 1000]", text);
-            return REPLAY_ERULE;
-        }
-    } else if (*p != '\0') {
-        snprintf(err, errlen, "\"%s\": unexpected \"%s\"", text, p);
-        return REPLAY_ERULE;
-    }
+    if (rc)
+        return rc;
     out->kind = REPLAY_RULE_PERCENTILE;
     return 0;
+}
+
+static void side_text(int64_t value, double pct, double fac, int milli, char *buf, size_t cap)
+{
+    if (pct > 0.0) {
+        if (pct >= 100.0)
+            snprintf(buf, cap, "max*%g", fac);
+        else
+            snprintf(buf, cap, "p%g*%g", pct, fac);
+        return;
+    }
+    quantity q;
+    if (milli)
+        quantity_from_milli(value, QUANTITY_DECIMAL_SI, &q);
+    else
+        quantity_from_value(value, QUANTITY_BINARY_SI, &q);
+    if (quantity_format_canonical(&q, buf, cap) < 0) /* too long: a number instead */
+        snprintf(buf, cap, milli ? "%lldm" : "%lld", (long long)value);
 }
 
 static void rule_text(const struct replay_rule *r, int has_requests, char *buf, size_t cap)
@@ -159,14 +208,9 @@ static void rule_text(const struct replay_rule *r, int has_requests, char *buf, 
             snprintf(buf, cap, "p%g*%g", r->percentile, r->factor);
         break;
     default: {
-        char c[24], m[24];
-        quantity q;
-        quantity_from_milli(r->cpu_milli, QUANTITY_DECIMAL_SI, &q);
-        if (quantity_format_canonical(&q, c, sizeof(c)) < 0) /* too long: numbers instead */
-            snprintf(c, sizeof(c), "%lldm", (long long)r->cpu_milli);
-        quantity_from_value(r->mem_bytes, QUANTITY_BINARY_SI, &q);
-        if (quantity_format_canonical(&q, m, sizeof(m)) < 0)
-            snprintf(m, sizeof(m), "%lld", (long long)r->mem_bytes);
+        char c[32], m[32];
+        side_text(r->cpu_milli, r->cpu_percentile, r->cpu_factor, 1, c, sizeof(c));
+        side_text(r->mem_bytes, r->mem_percentile, r->mem_factor, 0, m, sizeof(m));
         snprintf(buf, cap, "cpu=%s,memory=%s", c, m);
     }
     }
@@ -612,19 +656,31 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
                     recorded_median(t, s0, s, w->cont[c], t->cpu_request_milli, scratch);
                 w->mem_req0[c] =
                     recorded_median(t, s0, s, w->cont[c], t->mem_request_bytes, scratch);
-            } else if (rule.kind == REPLAY_RULE_FIXED) {
-                w->cpu_req0[c] = rule.cpu_milli;
-                w->mem_req0[c] = rule.mem_bytes;
+            } else if (rule.kind == REPLAY_RULE_PER_RESOURCE) {
+                w->cpu_req0[c] = rule.cpu_milli > 0 ? rule.cpu_milli : POLICY_UNSET;
+                w->mem_req0[c] = rule.mem_bytes > 0 ? rule.mem_bytes : POLICY_UNSET;
             }
             /* Per-usage rule, and the fallback for a container with no recorded request. */
-            double pct = rule.kind == REPLAY_RULE_PERCENTILE ? rule.percentile : AUTO_PERCENTILE;
-            double fac = rule.kind == REPLAY_RULE_PERCENTILE ? rule.factor : AUTO_FACTOR;
+            double pct[2] = {AUTO_PERCENTILE, AUTO_PERCENTILE}, fac[2] = {AUTO_FACTOR, AUTO_FACTOR};
+            if (rule.kind == REPLAY_RULE_PERCENTILE) {
+                pct[0] = pct[1] = rule.percentile;
+                fac[0] = fac[1] = rule.factor;
+            } else if (rule.kind == REPLAY_RULE_PER_RESOURCE) {
+                if (rule.cpu_percentile > 0) {
+                    pct[0] = rule.cpu_percentile;
+                    fac[0] = rule.cpu_factor;
+                }
+                if (rule.mem_percentile > 0) {
+                    pct[1] = rule.mem_percentile;
+                    fac[1] = rule.mem_factor;
+                }
+            }
             if (w->cpu_req0[c] == POLICY_UNSET || w->cpu_req0[c] <= 0)
-                w->cpu_req0[c] =
-                    initial_from_usage(w, c, w->cpu, pct, fac, scratch, MIN_CPU_REQUEST_MILLI);
+                w->cpu_req0[c] = initial_from_usage(w, c, w->cpu, pct[0], fac[0], scratch,
+                                                    MIN_CPU_REQUEST_MILLI);
             if (w->mem_req0[c] == POLICY_UNSET || w->mem_req0[c] <= 0)
-                w->mem_req0[c] =
-                    initial_from_usage(w, c, w->mem, pct, fac, scratch, MIN_MEM_REQUEST_BYTES);
+                w->mem_req0[c] = initial_from_usage(w, c, w->mem, pct[1], fac[1], scratch,
+                                                    MIN_MEM_REQUEST_BYTES);
             if (rule.kind != REPLAY_RULE_AUTO && rule.kind != REPLAY_RULE_RECORDED) {
                 /* A chosen rule sets requests only; recorded limits would no longer fit. */
                 w->cpu_lim0[c] = POLICY_UNSET;

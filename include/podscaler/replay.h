@@ -36,20 +36,23 @@ enum {
 
 /* How the initial requests of each container are chosen (docs/replay.md). */
 enum replay_rule_kind {
-    REPLAY_RULE_AUTO = 0,   /* RECORDED when the trace has requests, else PERCENTILE 95 x 1.15 */
-    REPLAY_RULE_RECORDED,   /* the median of the recorded requests and limits */
-    REPLAY_RULE_PERCENTILE, /* a percentile of per-pod usage over the whole trace, x factor */
-    REPLAY_RULE_FIXED,      /* the same values for every container */
+    REPLAY_RULE_AUTO = 0,     /* RECORDED when the trace has requests, else PERCENTILE 95 x 1.15 */
+    REPLAY_RULE_RECORDED,     /* the median of the recorded requests and limits */
+    REPLAY_RULE_PERCENTILE,   /* a percentile of per-pod usage over the whole trace, x factor */
+    REPLAY_RULE_PER_RESOURCE, /* cpu and memory each a quantity or a percentile rule */
 };
 
 struct replay_rule {
     uint8_t kind;                 /* enum replay_rule_kind */
     double percentile;            /* 0..100, for PERCENTILE (100 is the maximum) */
     double factor;                /* multiplier, for PERCENTILE */
-    int64_t cpu_milli, mem_bytes; /* FIXED */
+    int64_t cpu_milli, mem_bytes; /* PER_RESOURCE: the same value for every container, or 0 */
+    /* PER_RESOURCE, a resource whose value is 0: its percentile and factor. */
+    double cpu_percentile, cpu_factor, mem_percentile, mem_factor;
 };
 
-/* Parses "auto", "recorded", "pNN[*F]", "max[*F]" or "cpu=QTY,memory=QTY". */
+/* Parses "auto", "recorded", "pNN[*F]", "max[*F]" or "cpu=R,memory=R", each R a
+ * quantity or "pNN[*F]" / "max[*F]". */
 int replay_rule_parse(const char *text, struct replay_rule *out, char *err, size_t errlen);
 
 /* What the model does for a resource of a workload whose recorded replica count

@@ -145,9 +145,17 @@ static void test_rules(void **state)
     assert_int_equal(replay_rule_parse("max*2", &r, err, sizeof(err)), 0);
     assert_true(r.percentile == 100.0 && r.factor == 2.0);
     assert_int_equal(replay_rule_parse("cpu=250m,memory=1Gi", &r, err, sizeof(err)), 0);
-    assert_int_equal(r.kind, REPLAY_RULE_FIXED);
+    assert_int_equal(r.kind, REPLAY_RULE_PER_RESOURCE);
     assert_int_equal(r.cpu_milli, 250);
     assert_int_equal(r.mem_bytes, INT64_C(1073741824));
+    assert_true(r.cpu_percentile == 0 && r.mem_percentile == 0);
+    /* Each resource its own rule: a quantity, a percentile or the maximum. */
+    assert_int_equal(replay_rule_parse("cpu=p95*1.15,memory=p99.5*1.5", &r, err, sizeof(err)), 0);
+    assert_int_equal(r.kind, REPLAY_RULE_PER_RESOURCE);
+    assert_true(r.cpu_milli == 0 && r.cpu_percentile == 95.0 && r.cpu_factor == 1.15);
+    assert_true(r.mem_bytes == 0 && r.mem_percentile == 99.5 && r.mem_factor == 1.5);
+    assert_int_equal(replay_rule_parse("cpu=2,memory=max", &r, err, sizeof(err)), 0);
+    assert_true(r.cpu_milli == 2000 && r.mem_percentile == 100.0 && r.mem_factor == 1.0);
     static const char *const bad[] = {"",
                                       "p0",
                                       "p101",
@@ -160,7 +168,13 @@ static void test_rules(void **state)
                                       "cpu=-1,memory=1Gi",
                                       "cpu=1,memory=zz",
                                       "median",
-                                      "cpu=0,memory=1"};
+                                      "cpu=0,memory=1",
+                                      "cpu=p0,memory=1Gi",
+                                      "cpu=p95,memory=maxx",
+                                      "cpu=1,memory=p50*0",
+                                      "cpu=p50*,memory=1Gi",
+                                      "cpu=max*2,memory=",
+                                      "memory=1Gi,cpu=1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
         if (replay_rule_parse(bad[i], &r, err, sizeof(err)) != REPLAY_ERULE || !err[0]) {
@@ -259,6 +273,19 @@ static void test_fixed_rule_and_scores(void **state)
     assert_true(fabs(r->totals.oom_per_pod_day - 16 / (16.0 / 60 / 24)) < 1e-6);
     /* slack of CPU: 50 - 40 (4 pods) + 50 - 30 (6 pods) = 40 + 120; requested 16 * 50 */
     assert_true(fabs(r->totals.cpu_slack - 160.0 / 800) < EPS);
+    replay_result_free(r);
+    replay_input_free(in);
+
+    /* Per resource: the same CPU, memory at each container's maximum: no OOM. */
+    assert_int_equal(replay_rule_parse("cpu=50m,memory=max", &o.rule, err, sizeof(err)), 0);
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
+    struct replay_input_info pinfo;
+    replay_input_get_info(in, &pinfo);
+    assert_string_equal(pinfo.rule, "cpu=50m,memory=max*1");
+    assert_int_equal(replay_run(in, &p, NULL, NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r->totals.cpu_under, 3);
+    assert_int_equal(r->totals.oom_events, 0);
+    assert_true(r->totals.mem_slack > 0);
     replay_result_free(r);
     replay_input_free(in);
 
