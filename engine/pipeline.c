@@ -900,6 +900,8 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
         co->params.max_vertical_changes_per_day = pc->max_vertical_changes_per_day;
     if (pc->has_outrun_budget)
         co->params.memory_outrun_budget = pc->memory_outrun_budget;
+    if (pc->has_group_settle)
+        co->params.group_settle_ms = (int64_t)pc->group_settle_s * 1000;
     if (pc->has_disruption_window) {
         co->params.disruption_window_ms = (int64_t)pc->disruption_window_s * 1000;
     } else if (p->horizontal.has_behavior) {
@@ -1327,6 +1329,14 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     int target = (int)m;
     const int grouped = s->h && bn >= 0 && m > 0 && co->st.ref_replicas > 0;
     s->v->convert = grouped;
+    /* The group the recommendations are converted to: the smallest of the
+     * settle window, so that a scale-out lowers no request until it has held. */
+    int conv_now = out->scale ? out->replicas_after : (int)m;
+    if (grouped && conv_now > 0) {
+        conv_now = coord_settled_replicas(&co->st, &co->params, obs->now_ms, conv_now);
+        if (conv_now < 0)
+            return conv_now;
+    }
     if (grouped) {
         /* History is re-evaluated under the horizontal policy: each sample is
          * re-expressed at the replica count the HPA would run for the load of
@@ -1344,8 +1354,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
             target =
                 coord_projected_replicas(total[bn], req_b, util, s->policy.horizontal.min_replicas,
                                          s->policy.horizontal.max_replicas);
-        group_conversion(co, total, (int)m, out->scale ? out->replicas_after : (int)m, target,
-                         &s->v->conv);
+        group_conversion(co, total, (int)m, conv_now, target, &s->v->conv);
     }
     if (target != (int)m) {
         reexpress(co, obs, total, target, co->cpu, co->mem);
@@ -1354,8 +1363,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
     if (s->v->ref && grouped) {
         const int ref = co->st.ref_replicas;
-        group_conversion(co, total, (int)m, out->scale ? out->replicas_after : (int)m, ref,
-                         &s->v->ref_conv);
+        group_conversion(co, total, (int)m, conv_now, ref, &s->v->ref_conv);
         const double *rcpu = obs->cpu_milli, *rmem = obs->mem_bytes;
         if (ref == target) {
             rcpu = cpu;

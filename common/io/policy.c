@@ -765,6 +765,12 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
             return rc;
         c->has_outrun_budget = 1;
     }
+    if ((f = json_object_get(v, "groupSettleSeconds"))) {
+        if ((rc = get_int(d, "spec.coordination.groupSettleSeconds", f, 0, 30 * 86400,
+                          &c->group_settle_s)))
+            return rc;
+        c->has_group_settle = 1;
+    }
     if ((f = json_object_get(v, "disruptionWindowSeconds"))) {
         if ((rc = get_int(d, "spec.coordination.disruptionWindowSeconds", f, 0, 86400,
                           &c->disruption_window_s)))
@@ -805,6 +811,7 @@ int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size
                                             "minLoadShare",
                                             "memoryTargetUtilization",
                                             "memoryOutrunBudget",
+                                            "groupSettleSeconds",
                                             NULL};
         static const char *const bnames[] = {"Auto", "cpu", "memory", "metrics", NULL};
         static const int bvals[] = {POLICY_BOTTLENECK_AUTO, POLICY_BOTTLENECK_CPU,

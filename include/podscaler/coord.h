@@ -57,6 +57,10 @@ struct coord_params {
      * HPA scaling on it would have let at most this many pod-samples pass their
      * request (coord_note_outrun): 0 */
     int memory_outrun_budget;
+    /* The vertical part lowers a non-bottleneck request for a larger group only
+     * once the group has been at least that large for this long
+     * (coord_settled_replicas): 2 h. 0: for the group of the moment. */
+    int64_t group_settle_ms;
 };
 void coord_params_default(struct coord_params *p);
 int coord_params_validate(const struct coord_params *p);
@@ -73,6 +77,7 @@ struct coord_horizontal {
 /* Per-workload state, caller-owned; coord_state_init() before first use. */
 #define COORD_SLOTS        48 /* pressure window resolution: window / 48 per slot */
 #define COORD_CHANGES_RING 32 /* vertical change times kept; must exceed any daily cap */
+#define COORD_GROUP_RING   16 /* replica counts kept for coord_settled_replicas */
 
 struct coord_slot {
     int64_t start_ms;           /* INT64_MIN: empty */
@@ -117,8 +122,30 @@ struct coord_state {
     int64_t cache_lo, cache_hi, cache_window_ms;
     double cache_pct;
     double cache_pressure[COORD_NRES];
+    /* The smallest replica count of the last group_settle_ms, as a queue of
+     * (time, count) with the counts increasing from the head: each entry the
+     * smallest count seen since its time. */
+    int64_t group_ms[COORD_GROUP_RING];
+    int32_t group_n[COORD_GROUP_RING];
+    uint8_t group_head, group_len;
 };
 void coord_state_init(struct coord_state *st);
+
+/*
+ * Records that the group runs `replicas` pods from now_ms (the count the step
+ * decided), and returns the smallest count of the last group_settle_ms, this
+ * one included: the group the vertical part sizes a non-bottleneck resource
+ * for. A group that grew may shrink back within minutes (an HPA's scale-up
+ * answers a burst); its pods' requests are lowered for the larger group only
+ * once it has held. Raises for a smaller group are never delayed: the smallest
+ * count is the one that needs the most per pod. Times must not go backwards
+ * (PS_ETIME); replicas <= 0 is PS_EINVAL. With more distinct rising counts in
+ * the window than the queue holds, the newest of them replace each other, so
+ * the answer may rise early after the older ones leave: never below the true
+ * smallest count while it is in the window.
+ */
+int coord_settled_replicas(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
+                           int replicas);
 
 /*
  * Records one step's pod samples: usage and request per pod per resource

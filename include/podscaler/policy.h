@@ -149,8 +149,9 @@ struct policy_coordination {
     double min_load_share;                /* minLoadShare, [0, 1], with has_min_load_share */
     int32_t memory_target_utilization;    /* memoryTargetUtilization, percent */
     int32_t memory_outrun_budget;         /* memoryOutrunBudget, with has_outrun_budget */
+    int32_t group_settle_s;               /* groupSettleSeconds, with has_group_settle */
     int8_t has_switch_sustain, has_max_changes, has_disruption_window, has_min_load_share;
-    int8_t has_outrun_budget;
+    int8_t has_outrun_budget, has_group_settle;
 };
 
 struct ps_policy {

@@ -566,6 +566,73 @@ static void test_property_daily_cap(void **unused)
     assert_true(exempt_made > 1000);
 }
 
+/* The group the vertical part sizes for: the smallest count of the settle window. */
+static void test_settled_replicas(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    coord_params_default(&p);
+    assert_int_equal(p.group_settle_ms, 2 * 60 * MIN_MS);
+    p.group_settle_ms = 10 * MIN_MS;
+    struct coord_state st;
+    coord_state_init(&st);
+    /* A scale-out is held; a scale-in is followed at once. */
+    assert_int_equal(coord_settled_replicas(&st, &p, 0, 1), 1);
+    assert_int_equal(coord_settled_replicas(&st, &p, 5 * MIN_MS, 4), 1);
+    assert_int_equal(coord_settled_replicas(&st, &p, 10 * MIN_MS, 4), 4);
+    assert_int_equal(coord_settled_replicas(&st, &p, 15 * MIN_MS, 2), 2);
+    assert_int_equal(coord_settled_replicas(&st, &p, 20 * MIN_MS, 5), 2);
+    assert_int_equal(coord_settled_replicas(&st, &p, 24 * MIN_MS, 6), 2);
+    assert_int_equal(coord_settled_replicas(&st, &p, 25 * MIN_MS, 6), 5);
+    assert_int_equal(coord_settled_replicas(&st, &p, 34 * MIN_MS, 6), 6);
+    /* Bad input leaves the state as it was. */
+    struct coord_state before = st;
+    assert_int_equal(coord_settled_replicas(&st, &p, 35 * MIN_MS, 0), PS_EINVAL);
+    assert_int_equal(coord_settled_replicas(&st, &p, 33 * MIN_MS, 3), PS_ETIME);
+    assert_memory_equal(&st, &before, sizeof(st));
+    assert_int_equal(coord_settled_replicas(NULL, &p, 35 * MIN_MS, 1), PS_EINVAL);
+    /* 0: the group of the moment. */
+    p.group_settle_ms = 0;
+    assert_int_equal(coord_settled_replicas(&st, &p, 35 * MIN_MS, 9), 9);
+    assert_int_equal(coord_settled_replicas(&st, &p, 35 * MIN_MS, 3), 3);
+    p.group_settle_ms = -1;
+    assert_int_equal(coord_params_validate(&p), COORD_EPARAMS);
+}
+
+/* Against the smallest count recorded in the window, by brute force: equal while
+ * the queue holds every rising count, never below it and never above the count
+ * of the moment when it does not. */
+static void test_property_settled_replicas(void **unused)
+{
+    (void)unused;
+    rng_state = 0x5e771ed;
+    enum { STEPS = 300 };
+    int64_t ts[STEPS];
+    int ns[STEPS];
+    for (int trial = 0; trial < 2000; trial++) {
+        struct coord_params p;
+        coord_params_default(&p);
+        p.group_settle_ms = rnd_int(0, 120) * MIN_MS;
+        const int max_n = trial % 2 ? COORD_GROUP_RING : 200;
+        struct coord_state st;
+        coord_state_init(&st);
+        int64_t t = rnd_int(0, 1000) * MIN_MS;
+        for (int step = 0; step < STEPS; step++, t += rnd_int(0, 5) * MIN_MS) {
+            const int n = rnd_int(1, max_n);
+            ts[step] = t;
+            ns[step] = n;
+            int want = n;
+            for (int i = 0; i < step; i++)
+                if (t - ts[i] < p.group_settle_ms && ns[i] < want)
+                    want = ns[i];
+            const int got = coord_settled_replicas(&st, &p, t, n);
+            if (max_n <= COORD_GROUP_RING)
+                assert_int_equal(got, want);
+            assert_true(got >= want && got <= n);
+        }
+    }
+}
+
 static void test_property_projected_replicas(void **unused)
 {
     (void)unused;
@@ -594,6 +661,8 @@ int main(void)
         cmocka_unit_test(test_property_hysteresis),
         cmocka_unit_test(test_property_daily_cap),
         cmocka_unit_test(test_property_projected_replicas),
+        cmocka_unit_test(test_settled_replicas),
+        cmocka_unit_test(test_property_settled_replicas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,7 +255,8 @@ static void test_coordination(void **state)
                        "    disruptionWindowSeconds: 600\n"
                        "    minLoadShare: 0\n"
                        "    memoryTargetUtilization: 65\n"
-                       "    memoryOutrunBudget: 3\n";
+                       "    memoryOutrunBudget: 3\n"
+                       "    groupSettleSeconds: 900\n";
     assert_int_equal(load(good, &p, err, sizeof(err)), 0);
     assert_int_equal(p.mode, POLICY_MODE_COORDINATED);
     assert_int_equal(p.bottleneck, POLICY_BOTTLENECK_MEMORY);
@@ -271,6 +272,8 @@ static void test_coordination(void **state)
     assert_int_equal(p.coordination.memory_target_utilization, 65);
     assert_true(p.coordination.has_outrun_budget);
     assert_int_equal(p.coordination.memory_outrun_budget, 3);
+    assert_true(p.coordination.has_group_settle);
+    assert_int_equal(p.coordination.group_settle_s, 900);
 
     static const struct {
         const char *field, *value;
@@ -286,6 +289,9 @@ static void test_coordination(void **state)
         {"memoryTargetUtilization", "0"},
         {"memoryOutrunBudget", "-1"},
         {"memoryOutrunBudget", "65535"},
+        {"groupSettleSeconds", "-1"},
+        {"groupSettleSeconds", "2592001"},
+        {"groupSettleSeconds", "1h"},
         {"bottleneck", "disk"},
         {"nosuchField", "1"},
         {"windowSeconds", "1.0e300"},
