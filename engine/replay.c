@@ -202,10 +202,7 @@ static void rule_text(const struct replay_rule *r, int has_requests, char *buf, 
         snprintf(buf, cap, "recorded");
         break;
     case REPLAY_RULE_PERCENTILE:
-        if (r->percentile >= 100.0)
-            snprintf(buf, cap, "max*%g", r->factor);
-        else
-            snprintf(buf, cap, "p%g*%g", r->percentile, r->factor);
+        side_text(0, r->percentile, r->factor, 0, buf, cap);
         break;
     default: {
         char c[32], m[32];

@@ -719,14 +719,29 @@ static int get_fraction(struct dec *d, const char *path, json_t *v, double lo, d
     return 0;
 }
 
+/* An optional integer field of spec.coordination: absent keeps the coordinator's
+ * default; present sets *out and, when has is given, *has. */
+static int coordination_int(struct dec *d, json_t *v, const char *key, long long lo, long long hi,
+                            int32_t *out, int8_t *has)
+{
+    json_t *f = json_object_get(v, key);
+    if (!f)
+        return 0;
+    char path[96];
+    snprintf(path, sizeof(path), "spec.coordination.%s", key);
+    int rc = get_int(d, path, f, lo, hi, out);
+    if (!rc && has)
+        *has = 1;
+    return rc;
+}
+
 /* The coordinator's tuning (docs/coordination.md); absent fields keep its defaults. */
 static int decode_coordination(struct dec *d, json_t *v, struct policy_coordination *c)
 {
     json_t *f;
     int rc;
     /* Window slots must each be at least a second wide (COORD_SLOTS = 48). */
-    if ((f = json_object_get(v, "windowSeconds")) &&
-        (rc = get_int(d, "spec.coordination.windowSeconds", f, 48, 30 * 86400, &c->window_s)))
+    if ((rc = coordination_int(d, v, "windowSeconds", 48, 30 * 86400, &c->window_s, NULL)))
         return rc;
     if ((f = json_object_get(v, "pressurePercentile")) &&
         (rc = get_fraction(d, "spec.coordination.pressurePercentile", f, 0, 1, 1,
@@ -735,48 +750,32 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
     if ((f = json_object_get(v, "switchMargin")) &&
         (rc = get_fraction(d, "spec.coordination.switchMargin", f, 0, 10, 0, &c->switch_margin)))
         return rc;
-    if ((f = json_object_get(v, "switchSustainSeconds"))) {
-        if ((rc = get_int(d, "spec.coordination.switchSustainSeconds", f, 0, 30 * 86400,
-                          &c->switch_sustain_s)))
-            return rc;
-        c->has_switch_sustain = 1;
-    }
+    if ((rc = coordination_int(d, v, "switchSustainSeconds", 0, 30 * 86400, &c->switch_sustain_s,
+                               &c->has_switch_sustain)))
+        return rc;
     /* The coordinator keeps the last 32 change times (COORD_CHANGES_RING). */
-    if ((f = json_object_get(v, "maxVerticalChangesPerDay"))) {
-        if ((rc = get_int(d, "spec.coordination.maxVerticalChangesPerDay", f, 0, 31,
-                          &c->max_vertical_changes_per_day)))
-            return rc;
-        c->has_max_changes = 1;
-    }
+    if ((rc = coordination_int(d, v, "maxVerticalChangesPerDay", 0, 31,
+                               &c->max_vertical_changes_per_day, &c->has_max_changes)))
+        return rc;
     if ((f = json_object_get(v, "minLoadShare"))) {
         if ((rc =
                  get_fraction(d, "spec.coordination.minLoadShare", f, 0, 1, 0, &c->min_load_share)))
             return rc;
         c->has_min_load_share = 1;
     }
-    if ((f = json_object_get(v, "memoryTargetUtilization")) &&
-        (rc = get_int(d, "spec.coordination.memoryTargetUtilization", f, 1, 1000,
-                      &c->memory_target_utilization)))
+    if ((rc = coordination_int(d, v, "memoryTargetUtilization", 1, 1000,
+                               &c->memory_target_utilization, NULL)))
         return rc;
     /* Outruns are counted per window slot in 16 bits (struct coord_slot). */
-    if ((f = json_object_get(v, "memoryOutrunBudget"))) {
-        if ((rc = get_int(d, "spec.coordination.memoryOutrunBudget", f, 0, 65534,
-                          &c->memory_outrun_budget)))
-            return rc;
-        c->has_outrun_budget = 1;
-    }
-    if ((f = json_object_get(v, "groupSettleSeconds"))) {
-        if ((rc = get_int(d, "spec.coordination.groupSettleSeconds", f, 0, 30 * 86400,
-                          &c->group_settle_s)))
-            return rc;
-        c->has_group_settle = 1;
-    }
-    if ((f = json_object_get(v, "disruptionWindowSeconds"))) {
-        if ((rc = get_int(d, "spec.coordination.disruptionWindowSeconds", f, 0, 86400,
-                          &c->disruption_window_s)))
-            return rc;
-        c->has_disruption_window = 1;
-    }
+    if ((rc = coordination_int(d, v, "memoryOutrunBudget", 0, 65534, &c->memory_outrun_budget,
+                               &c->has_outrun_budget)))
+        return rc;
+    if ((rc = coordination_int(d, v, "groupSettleSeconds", 0, 30 * 86400, &c->group_settle_s,
+                               &c->has_group_settle)))
+        return rc;
+    if ((rc = coordination_int(d, v, "disruptionWindowSeconds", 0, 86400, &c->disruption_window_s,
+                               &c->has_disruption_window)))
+        return rc;
     return 0;
 }
 
