@@ -151,16 +151,21 @@ void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
 void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_estimator_config *c,
                              const int64_t min_share[2], struct vpa_rec *out)
 {
-    int64_t est[3][2];
+    int64_t est[3][2] = {{0, 0}, {0, 0}, {0, 0}};
     double conf_prev = 0.0, factor_prev[3] = {0.0, 0.0, 0.0};
+    int have_prev = 0;
     for (int r = 0; r < 2; r++) {
+        /* A resource the aggregate does not control is dropped from the result:
+         * its histogram walk would be thrown away. */
+        if (!(a->controlled & (1u << r)))
+            continue;
         const double ps[3] = {c->target_p[r], c->lower_p[r], c->upper_p[r]};
         double v[3];
         vpa_hist_percentiles(r == VPA_CPU ? &a->cpu : &a->mem, ps, 3, v);
-        double conf = r > 0 && c->confidence_interval_ms[r] == c->confidence_interval_ms[0]
+        double conf = have_prev && c->confidence_interval_ms[r] == c->confidence_interval_ms[0]
                           ? conf_prev
                           : vpa_confidence(a, c->confidence_interval_ms[r]);
-        int same_conf = r > 0 && memcmp(&conf, &conf_prev, sizeof conf) == 0;
+        int same_conf = have_prev && memcmp(&conf, &conf_prev, sizeof conf) == 0;
         for (int k = 0; k < 3; k++) {
             int64_t x = r == VPA_CPU ? cpu_amount(v[k]) : amount_of(v[k]);
             x = vpa_apply_margin(x, c->margin_fraction);
@@ -174,6 +179,7 @@ void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_est
             est[k][r] = x;
         }
         conf_prev = conf;
+        have_prev = 1;
     }
     vpa_recommend_from_estimates(est, a->controlled, min_share, out);
 }
