@@ -476,6 +476,11 @@ static int vpa_part_new(struct pipeline_state *s, struct vpa_part **out)
     vpa_hist_opts_memory_default(&v->mem_opts, &v->alloc);
     vpa_agg_config_default(&v->agg_cfg);
     vpa_estimator_config_default(&v->est);
+    /* The estimator takes the flags' units; bytes / 2^20 is exact in a double. */
+    if (pv->pod_min_cpu_milli != POLICY_UNSET)
+        v->est.pod_min_cpu_millicores = (double)pv->pod_min_cpu_milli;
+    if (pv->pod_min_mem_bytes != POLICY_UNSET)
+        v->est.pod_min_memory_mb = (double)pv->pod_min_mem_bytes / (1024.0 * 1024.0);
     vpa_updater_config_default(&v->upd);
     for (unsigned i = 0; i < pv->n_containers; i++) {
         const struct policy_container *pc = &pv->containers[i];

@@ -40,6 +40,7 @@ void policy_init(struct ps_policy *p, const char *name)
     p->bottleneck = POLICY_BOTTLENECK_AUTO;
     p->horizontal.min_replicas = HPA_DEFAULT_MIN_REPLICAS;
     p->vertical.update_mode = POLICY_UPDATE_RECREATE;
+    p->vertical.pod_min_cpu_milli = p->vertical.pod_min_mem_bytes = POLICY_UNSET;
 }
 
 static void builtin_horizontal(struct ps_policy *p)
@@ -629,8 +630,8 @@ static int decode_container(struct dec *d, const char *path, json_t *j, struct p
 
 static int decode_vertical(struct dec *d, json_t *j, struct policy_vertical *vp)
 {
-    static const char *const keys[] = {"updateMode", "minReplicas", "updatePolicy",
-                                       "resourcePolicy", NULL};
+    static const char *const keys[] = {"updateMode",     "minReplicas", "updatePolicy",
+                                       "resourcePolicy", "podMinimum",  NULL};
     static const char *const unames[] = {
         "Off", "Initial", "Recreate", "Auto", "InPlaceOrRecreate", "InPlace", NULL};
     static const int uvals[] = {POLICY_UPDATE_OFF,
@@ -676,6 +677,11 @@ static int decode_vertical(struct dec *d, json_t *j, struct policy_vertical *vp)
         if ((rc = get_enum(d, upath, v, unames, uvals, &vp->update_mode)))
             return rc;
     }
+    json_t *pm = json_object_get(j, "podMinimum");
+    if (pm && !json_is_null(pm) &&
+        (rc = decode_resources(d, "spec.vertical.podMinimum", pm, &vp->pod_min_cpu_milli,
+                               &vp->pod_min_mem_bytes)))
+        return rc;
     json_t *rp = json_object_get(j, "resourcePolicy");
     if (rp && !json_is_null(rp)) {
         static const char *const rkeys[] = {"containerPolicies", NULL};
@@ -867,7 +873,7 @@ static json_t *yaml_scalar(const yaml_event_t *ev)
 
 #define YAML_MAX_DEPTH 64
 
-static json_t *yaml_to_json(const char *data, size_t len, char *err, size_t errlen)
+json_t *policy_yaml_to_json(const char *data, size_t len, char *err, size_t errlen)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
@@ -1031,7 +1037,7 @@ int policy_load_buffer(const char *data, size_t len, const char *origin, struct 
         }
     } else {
         msg[0] = '\0';
-        doc = yaml_to_json(data, len, msg, sizeof(msg));
+        doc = policy_yaml_to_json(data, len, msg, sizeof(msg));
         if (!doc) {
             snprintf(err, errlen, "%s: %s", origin, msg);
             return POLICY_EFIELD;

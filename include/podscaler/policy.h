@@ -120,6 +120,10 @@ struct policy_vertical {
     int8_t enabled;
     uint8_t update_mode;  /* enum policy_update_mode; default Recreate as upstream */
     int32_t min_replicas; /* updatePolicy.minReplicas; 0: the updater's --min-replicas (2) */
+    /* podMinimum: the least a pod's recommendation may be, shared among its
+     * containers; POLICY_UNSET: the recommender's flags' defaults, 25m and 250Mi
+     * (--pod-recommendation-min-cpu-millicores, --pod-recommendation-min-memory-mb) */
+    int64_t pod_min_cpu_milli, pod_min_mem_bytes;
     uint8_t n_containers;
     struct policy_container containers[POLICY_MAX_CONTAINERS];
 };
@@ -193,6 +197,11 @@ int policy_load_file(const char *path, struct ps_policy *out, char *err, size_t 
 /* The same from a buffer; origin names it in messages. */
 int policy_load_buffer(const char *data, size_t len, const char *origin, struct ps_policy *out,
                        char *err, size_t errlen);
+
+/* One YAML document as JSON, read by the rules policy files are read with:
+ * YAML 1.2 core-schema scalars, no aliases, exactly one document. NULL with
+ * the reason (and its line) in err. */
+struct json_t *policy_yaml_to_json(const char *data, size_t len, char *err, size_t errlen);
 
 /* The container policy that applies to a container name: the exact name, else
  * "*", else NULL (upstream: Auto with no bounds). */

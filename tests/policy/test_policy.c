@@ -38,6 +38,9 @@ static void test_builtins(void **state)
     assert_false(p.horizontal.enabled);
     assert_true(p.vertical.enabled);
     assert_int_equal(p.vertical.update_mode, POLICY_UPDATE_RECREATE);
+    /* Unset: the recommender's own defaults apply. */
+    assert_true(p.vertical.pod_min_cpu_milli == POLICY_UNSET);
+    assert_true(p.vertical.pod_min_mem_bytes == POLICY_UNSET);
     assert_int_equal(policy_builtin("hpa+vpa-naive", &p), 0);
     assert_true(p.horizontal.enabled && p.vertical.enabled);
     assert_int_equal(p.mode, POLICY_MODE_INDEPENDENT);
@@ -72,6 +75,7 @@ static const char full_yaml[] =
     "        - {type: Pods, value: 2, periodSeconds: 60}\n"
     "  vertical:\n"
     "    updateMode: InPlaceOrRecreate\n"
+    "    podMinimum: {cpu: 10m, memory: 32Mi}\n"
     "    resourcePolicy:\n"
     "      containerPolicies:\n"
     "      - containerName: \"*\"\n"
@@ -116,6 +120,8 @@ static void test_full_yaml(void **state)
     assert_true(p.vertical.enabled);
     assert_int_equal(p.vertical.update_mode, POLICY_UPDATE_IN_PLACE_OR_RECREATE);
     assert_int_equal(p.vertical.n_containers, 2);
+    assert_int_equal(p.vertical.pod_min_cpu_milli, 10);
+    assert_int_equal(p.vertical.pod_min_mem_bytes, 32 * 1024 * 1024);
     const struct policy_container *c = policy_container_for(&p.vertical, "app");
     assert_non_null(c);
     assert_string_equal(c->name, "*");
@@ -211,6 +217,13 @@ static void test_bad(void **state)
         {"spec:\n  vertical: {resourcePolicy: {containerPolicies: [{containerName: a}, "
          "{containerName: a}]}}\n",
          "containerName \"a\" appears twice"},
+        {"spec:\n  vertical: {podMinimum: {memory: \"-1Mi\"}}\n",
+         "spec.vertical.podMinimum.memory: must not be negative"},
+        {"spec:\n  vertical: {podMinimum: {cpu: fast}}\n",
+         "spec.vertical.podMinimum.cpu: is not a quantity"},
+        {"spec:\n  vertical: {podMinimum: {gpu: 1}}\n",
+         "spec.vertical.podMinimum: unknown field \"gpu\""},
+        {"spec:\n  vertical: {podMinimum: 250Mi}\n", "spec.vertical.podMinimum: must be an object"},
         {"spec:\n  coordination: {bottleneck: disk}\n",
          "spec.coordination.bottleneck: \"disk\" is not one of Auto, cpu, memory, metrics"},
         {"kind: HorizontalPodAutoscaler\nspec: {}\n", "kind: must be PodScaler"},

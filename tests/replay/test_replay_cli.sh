@@ -297,5 +297,36 @@ for f in "$src"/examples/policies/*.yaml "$src"/examples/policies/*.json; do
   else bad "example policy $f: $(cat "$tmp/err")"; fi
 done
 
+# spec.vertical.podMinimum replaces the recommender's pod minimum (25m, 250Mi):
+# a pod of 20 MiB gets 250Mi by default, and with no minimum the end of its
+# histogram bucket (31.5 MB) plus the 15% margin.
+python3 - "$tmp/tiny.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("t_seconds,workload,pod,container,cpu_millicores,memory_bytes\n")
+    for k in range(60):
+        f.write(f"{k*60},tiny,p0,main,10,{20 << 20}\n")
+PY
+cat >"$tmp/nomin.yaml" <<'EOF'
+kind: PodScaler
+metadata: {name: nomin}
+spec:
+  vertical: {updateMode: Recreate, minReplicas: 1, podMinimum: {cpu: 0, memory: 0}}
+EOF
+if "$ps" replay "$tmp/tiny.csv" -q --policy vpa --policy "$tmp/nomin.yaml" \
+    --initial-requests cpu=100m,memory=64Mi --decisions "$tmp/nomin.jsonl" >/dev/null 2>"$tmp/err"; then
+  python3 - "$tmp/nomin.jsonl" <<'PY' >"$tmp/py" 2>&1 && ok || bad "podMinimum: $(cat "$tmp/py")"
+import json, sys
+first = {}
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    first.setdefault(d["policy"], d["after"]["main"])
+assert first["vpa"] == {"cpu_request_milli": 25, "memory_request_bytes": 250 << 20}, first
+assert first["nomin"] == {"cpu_request_milli": 23, "memory_request_bytes": 36253748}, first
+PY
+else
+  bad "podMinimum replay: $(cat "$tmp/err")"
+fi
+
 echo "replay cli: $((n - fails)) passed, $fails failed"
 [ "$fails" = 0 ]

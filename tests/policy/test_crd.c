@@ -1,0 +1,213 @@
+/*
+ * test_crd.c - every field a policy file may hold survives the PodScaler CRD.
+ *
+ * The API server prunes the fields a structural schema does not name, without
+ * an error, and rejects values outside its enums and bounds. A PodScaler that
+ * podscaler accepts in a file must reach the controller unchanged from the
+ * cluster, so each policy document given here is checked against the CRD's
+ * schema as the API server applies it: known properties, types, int-or-string,
+ * enums, minimum and maximum, and x-kubernetes-preserve-unknown-fields.
+ *
+ * Usage: test_crd CRD.yaml POLICY... (each policy must also load as a policy).
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podscaler/policy.h"
+
+static int fails, quiet;
+
+static void bad(const char *file, const char *path, const char *what)
+{
+    if (!quiet)
+        fprintf(stderr, "FAIL %s: %s: %s\n", file, path, what);
+    fails++;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0, r;
+    do {
+        if (n == cap) {
+            char *nb = realloc(buf, cap ? 2 * cap : 65536);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+            cap = cap ? 2 * cap : 65536;
+        }
+        r = fread(buf + n, 1, cap - n, f);
+        n += r;
+    } while (r > 0);
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static json_t *load_doc(const char *path)
+{
+    size_t len;
+    char *data = slurp(path, &len), err[256];
+    if (!data)
+        return NULL;
+    json_t *doc;
+    if (len && (data[0] == '{' || data[0] == '['))
+        doc = json_loadb(data, len, 0, NULL);
+    else if (!(doc = policy_yaml_to_json(data, len, err, sizeof(err))))
+        fprintf(stderr, "%s: %s\n", path, err);
+    free(data);
+    return doc;
+}
+
+static int type_ok(const char *type, const json_t *v)
+{
+    if (strcmp(type, "object") == 0)
+        return json_is_object(v);
+    if (strcmp(type, "array") == 0)
+        return json_is_array(v);
+    if (strcmp(type, "string") == 0)
+        return json_is_string(v);
+    if (strcmp(type, "integer") == 0)
+        return json_is_integer(v);
+    if (strcmp(type, "number") == 0)
+        return json_is_number(v);
+    if (strcmp(type, "boolean") == 0)
+        return json_is_boolean(v);
+    return 0;
+}
+
+/* The value v at path, against schema node s. */
+static void check(const char *file, const json_t *s, json_t *v, const char *path)
+{
+    char msg[256];
+    const json_t *t = json_object_get(s, "type");
+    if (json_is_true(json_object_get(s, "x-kubernetes-int-or-string"))) {
+        if (!json_is_integer(v) && !json_is_string(v))
+            bad(file, path, "must be an integer or a string");
+        return;
+    }
+    if (!json_is_string(t)) {
+        bad(file, path, "the schema gives no type (not structural)");
+        return;
+    }
+    if (!type_ok(json_string_value(t), v)) {
+        snprintf(msg, sizeof(msg), "is not of type %s", json_string_value(t));
+        bad(file, path, msg);
+        return;
+    }
+    const json_t *e = json_object_get(s, "enum");
+    if (json_is_array(e)) {
+        size_t i, hit = 0;
+        const json_t *x;
+        json_array_foreach(e, i, x) hit |= json_equal(x, v);
+        if (!hit)
+            bad(file, path, "is not one of the schema's enum");
+    }
+    if (json_is_number(v)) {
+        const double x = json_number_value(v);
+        const json_t *lo = json_object_get(s, "minimum"), *hi = json_object_get(s, "maximum");
+        const int xlo = json_is_true(json_object_get(s, "exclusiveMinimum"));
+        if (json_is_number(lo) &&
+            (x < json_number_value(lo) || (xlo && x == json_number_value(lo))))
+            bad(file, path, "is below the schema's minimum");
+        if (json_is_number(hi) && x > json_number_value(hi))
+            bad(file, path, "is above the schema's maximum");
+    }
+    const int keep = json_is_true(json_object_get(s, "x-kubernetes-preserve-unknown-fields"));
+    if (json_is_object(v)) {
+        const json_t *props = json_object_get(s, "properties");
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+        {
+            char sub[512];
+            snprintf(sub, sizeof(sub), "%s.%s", path, k);
+            const json_t *ps = props ? json_object_get(props, k) : NULL;
+            if (ps)
+                check(file, ps, x, sub);
+            else if (!keep)
+                bad(file, sub, "is not in the schema: the API server would prune it");
+        }
+    } else if (json_is_array(v)) {
+        const json_t *items = json_object_get(s, "items");
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            char sub[512];
+            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+            if (items)
+                check(file, items, x, sub);
+            else
+                bad(file, sub, "the schema gives no items");
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s CRD.yaml POLICY...\n", argv[0]);
+        return 2;
+    }
+    json_t *crd = load_doc(argv[1]);
+    const json_t *spec = json_object_get(
+        json_object_get(
+            json_object_get(
+                json_object_get(
+                    json_array_get(json_object_get(json_object_get(crd, "spec"), "versions"), 0),
+                    "schema"),
+                "openAPIV3Schema"),
+            "properties"),
+        "spec");
+    if (!spec) {
+        fprintf(stderr, "FAIL %s: no spec.versions[0].schema.openAPIV3Schema.properties.spec\n",
+                argv[1]);
+        return 1;
+    }
+    /* The checker itself finds a bad enum, a value under the minimum, a wrong
+     * type and a field the schema would prune. */
+    json_t *schema = json_pack("{s:s, s:{s:{s:s, s:[s]}, s:{s:s, s:i}, s:{s:s}}}", "type", "object",
+                               "properties", "a", "type", "string", "enum", "x", "n", "type",
+                               "integer", "minimum", 1, "t", "type", "string");
+    json_t *wrong = json_pack("{s:s, s:i, s:i, s:i}", "a", "y", "n", 0, "t", 5, "b", 1);
+    quiet = 1;
+    check("(self-test)", schema, wrong, "spec");
+    quiet = 0;
+    json_decref(wrong);
+    json_decref(schema);
+    if (fails != 4) {
+        fprintf(stderr, "FAIL the checker found %d of 4 planted faults\n", fails);
+        return 1;
+    }
+    fails = 0;
+
+    for (int i = 2; i < argc; i++) {
+        struct ps_policy p;
+        char err[512];
+        if (policy_load_file(argv[i], &p, err, sizeof(err)) != 0) {
+            bad(argv[i], "(policy)", err);
+            continue;
+        }
+        json_t *doc = load_doc(argv[i]);
+        json_t *s = json_object_get(doc, "spec");
+        if (!s) {
+            bad(argv[i], "spec", "a PodScaler object is expected");
+        } else {
+            check(argv[i], spec, s, "spec");
+        }
+        json_decref(doc);
+    }
+    json_decref(crd);
+    printf("crd: %d policy documents checked, %d faults\n", argc - 2, fails);
+    return fails ? 1 : 0;
+}
