@@ -83,67 +83,74 @@ static void test_rule1_and_rule2(void **unused)
     assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_NONE);
 }
 
-/* Defaults but a 2-hour window and a 30-minute sustain, and a fresh state. */
-static void auto_short(struct coord_params *p, struct coord_state *st)
+/* An Auto case: defaults but a 2-hour window and a 30-minute sustain, a fresh
+ * state, three pods, and a horizontal and a vertical part. */
+struct auto_case {
+    struct coord_params p;
+    struct coord_state st;
+    struct coord_ownership o;
+    struct coord_pod_sample pods[3];
+    struct coord_horizontal h;
+};
+
+static void auto_short(struct auto_case *c)
 {
-    coord_params_default(p);
-    p->window_ms = 2 * 60 * MIN_MS;
-    p->switch_sustain_ms = 30 * MIN_MS;
-    coord_state_init(st);
+    memset(c, 0, sizeof(*c));
+    coord_params_default(&c->p);
+    c->p.window_ms = 2 * 60 * MIN_MS;
+    c->p.switch_sustain_ms = 30 * MIN_MS;
+    coord_state_init(&c->st);
+    c->h = (struct coord_horizontal){.enabled = true, .vertical = true};
 }
 
 static void test_auto_hysteresis(void **unused)
 {
     (void)unused;
-    struct coord_params p;
-    struct coord_state st;
-    struct coord_ownership o;
-    struct coord_pod_sample pods[3];
-    struct coord_horizontal h = {.enabled = true, .vertical = true};
-    auto_short(&p, &st);
+    struct auto_case c;
+    auto_short(&c);
 
     /* No history: cpu. */
-    assert_int_equal(coord_decide_ownership(&st, &p, &h, 0, &o), 0);
-    assert_int_equal(o.bottleneck, COORD_CPU);
-    assert_int_equal(o.reason, COORD_R_AUTO_NO_HISTORY);
+    assert_int_equal(coord_decide_ownership(&c.st, &c.p, &c.h, 0, &c.o), 0);
+    assert_int_equal(c.o.bottleneck, COORD_CPU);
+    assert_int_equal(c.o.reason, COORD_R_AUTO_NO_HISTORY);
 
     /* CPU runs hotter: first choice cpu. */
     int64_t t = 0;
     for (; t < 60 * MIN_MS; t += MIN_MS) {
-        pods_at(pods, 3, 0.8, 0.5);
-        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+        pods_at(c.pods, 3, 0.8, 0.5);
+        assert_int_equal(coord_observe(&c.st, &c.p, t, c.pods, 3), 0);
     }
-    assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
-    assert_int_equal(o.bottleneck, COORD_CPU);
-    assert_false(o.changed); /* cpu confirmed: nothing changes */
-    assert_int_equal(o.reason, COORD_R_AUTO_FIRST);
+    assert_int_equal(coord_decide_ownership(&c.st, &c.p, &c.h, t, &c.o), 0);
+    assert_int_equal(c.o.bottleneck, COORD_CPU);
+    assert_false(c.o.changed); /* cpu confirmed: nothing changes */
+    assert_int_equal(c.o.reason, COORD_R_AUTO_FIRST);
 
     /* Memory leads by more than the margin, but only for 10 minutes: no switch. */
     for (int i = 0; i < 10; i++, t += MIN_MS) {
-        pods_at(pods, 3, 0.2, 1.5);
-        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+        pods_at(c.pods, 3, 0.2, 1.5);
+        assert_int_equal(coord_observe(&c.st, &c.p, t, c.pods, 3), 0);
     }
     /* The window's p95 still holds cpu's 0.8 for a while; drive the decision per step. */
     int switched_at = -1;
     for (int i = 0; i < 200; i++, t += MIN_MS) {
-        pods_at(pods, 3, 0.2, 1.5);
-        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
-        assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
-        if (o.changed) {
+        pods_at(c.pods, 3, 0.2, 1.5);
+        assert_int_equal(coord_observe(&c.st, &c.p, t, c.pods, 3), 0);
+        assert_int_equal(coord_decide_ownership(&c.st, &c.p, &c.h, t, &c.o), 0);
+        if (c.o.changed) {
             switched_at = i;
             break;
         }
     }
     assert_true(switched_at >= 30); /* at least switch_sustain_ms of continuous lead */
-    assert_int_equal(o.bottleneck, COORD_MEMORY);
-    assert_int_equal(o.reason, COORD_R_AUTO_SWITCH);
-    assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
+    assert_int_equal(c.o.bottleneck, COORD_MEMORY);
+    assert_int_equal(c.o.reason, COORD_R_AUTO_SWITCH);
+    assert_int_equal(c.o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
     char text[256];
-    assert_true(coord_format_reason(&o, &p, text, sizeof text) > 0);
+    assert_true(coord_format_reason(&c.o, &c.p, text, sizeof text) > 0);
     assert_non_null(strstr(text, "cpu -> memory"));
 
     /* A lead that breaks off resets the clock. */
-    assert_int_equal(st.lead_since_ms, INT64_MIN);
+    assert_int_equal(c.st.lead_since_ms, INT64_MIN);
 }
 
 /* Memory outruns (coord_note_outrun): memory is kept from the HPA while the
@@ -152,66 +159,62 @@ static void test_auto_hysteresis(void **unused)
 static void test_auto_outrun(void **unused)
 {
     (void)unused;
-    struct coord_params p;
-    struct coord_state st;
-    struct coord_ownership o;
-    struct coord_pod_sample pods[3];
-    struct coord_horizontal h = {.enabled = true, .vertical = true};
-    auto_short(&p, &st);
-    p.min_load_share = 0;
+    struct auto_case c;
+    auto_short(&c);
+    c.p.min_load_share = 0;
     char text[320];
 
     /* Memory leads from the start, but an HPA on it was outrun at minute 10. */
     int64_t t = 0, first_memory = -1;
     for (; t < 6 * 60 * MIN_MS; t += MIN_MS) {
-        pods_at(pods, 3, 0.2, 1.5);
-        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
+        pods_at(c.pods, 3, 0.2, 1.5);
+        assert_int_equal(coord_observe(&c.st, &c.p, t, c.pods, 3), 0);
         if (t == 10 * MIN_MS)
-            assert_int_equal(coord_note_outrun(&st, &p, t, 3), 0);
-        assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
-        if (t >= 10 * MIN_MS && t < 10 * MIN_MS + p.window_ms) {
-            assert_int_equal(o.bottleneck, COORD_CPU);
-            assert_int_equal(o.outruns, 3);
-            if (o.reason != COORD_R_AUTO_NO_HISTORY && o.reason != COORD_R_AUTO_FIRST)
-                assert_int_equal(o.reason, COORD_R_AUTO_OUTRUN);
+            assert_int_equal(coord_note_outrun(&c.st, &c.p, t, 3), 0);
+        assert_int_equal(coord_decide_ownership(&c.st, &c.p, &c.h, t, &c.o), 0);
+        if (t >= 10 * MIN_MS && t < 10 * MIN_MS + c.p.window_ms) {
+            assert_int_equal(c.o.bottleneck, COORD_CPU);
+            assert_int_equal(c.o.outruns, 3);
+            if (c.o.reason != COORD_R_AUTO_NO_HISTORY && c.o.reason != COORD_R_AUTO_FIRST)
+                assert_int_equal(c.o.reason, COORD_R_AUTO_OUTRUN);
         }
-        if (o.bottleneck == COORD_MEMORY && first_memory < 0)
+        if (c.o.bottleneck == COORD_MEMORY && first_memory < 0)
             first_memory = t;
     }
-    assert_int_equal(coord_format_reason(&o, &p, text, sizeof text) > 0, 1);
+    assert_int_equal(coord_format_reason(&c.o, &c.p, text, sizeof text) > 0, 1);
     /* Back only after the outrun left the window, and the lead was sustained. */
-    assert_true(first_memory >= 10 * MIN_MS + p.window_ms + p.switch_sustain_ms);
-    assert_int_equal(o.bottleneck, COORD_MEMORY);
+    assert_true(first_memory >= 10 * MIN_MS + c.p.window_ms + c.p.switch_sustain_ms);
+    assert_int_equal(c.o.bottleneck, COORD_MEMORY);
 
     /* Memory is the HPA's: one outrun and it is taken back in the same step. */
-    pods_at(pods, 3, 0.2, 1.5);
-    assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
-    assert_int_equal(coord_note_outrun(&st, &p, t, 1), 0);
-    assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
-    assert_true(o.changed);
-    assert_int_equal(o.reason, COORD_R_AUTO_OUTRUN);
-    assert_int_equal(o.bottleneck, COORD_CPU);
-    assert_int_equal(o.previous, COORD_MEMORY);
-    assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
-    assert_true(coord_format_reason(&o, &p, text, sizeof text) > 0);
+    pods_at(c.pods, 3, 0.2, 1.5);
+    assert_int_equal(coord_observe(&c.st, &c.p, t, c.pods, 3), 0);
+    assert_int_equal(coord_note_outrun(&c.st, &c.p, t, 1), 0);
+    assert_int_equal(coord_decide_ownership(&c.st, &c.p, &c.h, t, &c.o), 0);
+    assert_true(c.o.changed);
+    assert_int_equal(c.o.reason, COORD_R_AUTO_OUTRUN);
+    assert_int_equal(c.o.bottleneck, COORD_CPU);
+    assert_int_equal(c.o.previous, COORD_MEMORY);
+    assert_int_equal(c.o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+    assert_true(coord_format_reason(&c.o, &c.p, text, sizeof text) > 0);
     assert_non_null(strstr(text, "taken back"));
 
     /* A budget lets that many through. */
-    p.memory_outrun_budget = 5;
-    for (int i = 0; i < 200 && o.bottleneck != COORD_MEMORY; i++) {
+    c.p.memory_outrun_budget = 5;
+    for (int i = 0; i < 200 && c.o.bottleneck != COORD_MEMORY; i++) {
         t += MIN_MS;
-        assert_int_equal(coord_observe(&st, &p, t, pods, 3), 0);
-        assert_int_equal(coord_note_outrun(&st, &p, t, i < 4 ? 1 : 0), 0);
-        assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+        assert_int_equal(coord_observe(&c.st, &c.p, t, c.pods, 3), 0);
+        assert_int_equal(coord_note_outrun(&c.st, &c.p, t, i < 4 ? 1 : 0), 0);
+        assert_int_equal(coord_decide_ownership(&c.st, &c.p, &c.h, t, &c.o), 0);
     }
-    assert_int_equal(o.bottleneck, COORD_MEMORY);
-    assert_true(o.outruns >= 5 && o.outruns <= p.memory_outrun_budget);
+    assert_int_equal(c.o.bottleneck, COORD_MEMORY);
+    assert_true(c.o.outruns >= 5 && c.o.outruns <= c.p.memory_outrun_budget);
 
     /* Bad input: a negative count, or a step coord_observe has not opened. */
-    assert_int_equal(coord_note_outrun(&st, &p, t, -1), PS_EINVAL);
-    assert_int_equal(coord_note_outrun(&st, &p, t + p.window_ms, 1), PS_ETIME);
-    assert_int_equal(coord_note_outrun(NULL, &p, t, 1), PS_EINVAL);
-    struct coord_params bad = p;
+    assert_int_equal(coord_note_outrun(&c.st, &c.p, t, -1), PS_EINVAL);
+    assert_int_equal(coord_note_outrun(&c.st, &c.p, t + c.p.window_ms, 1), PS_ETIME);
+    assert_int_equal(coord_note_outrun(NULL, &c.p, t, 1), PS_EINVAL);
+    struct coord_params bad = c.p;
     bad.memory_outrun_budget = -1;
     assert_int_equal(coord_params_validate(&bad), COORD_EPARAMS);
 }

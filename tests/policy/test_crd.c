@@ -11,9 +11,7 @@
  * Usage: test_crd CRD.yaml POLICY... (each policy must also load as a policy).
  */
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "podscaler/policy.h"
@@ -27,44 +25,21 @@ static void bad(const char *file, const char *path, const char *what)
     fails++;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0, r;
-    do {
-        if (n == cap) {
-            char *nb = realloc(buf, cap ? 2 * cap : 65536);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-            cap = cap ? 2 * cap : 65536;
-        }
-        r = fread(buf + n, 1, cap - n, f);
-        n += r;
-    } while (r > 0);
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
+/* A CRD or policy file as JSON. JSON is read as the YAML it also is. */
 static json_t *load_doc(const char *path)
 {
-    size_t len;
-    char *data = slurp(path, &len), err[256];
-    if (!data)
+    static char data[1 << 20];
+    char err[256];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open\n", path);
         return NULL;
-    json_t *doc;
-    if (len && (data[0] == '{' || data[0] == '['))
-        doc = json_loadb(data, len, 0, NULL);
-    else if (!(doc = policy_yaml_to_json(data, len, err, sizeof(err))))
+    }
+    size_t len = fread(data, 1, sizeof(data), f);
+    fclose(f);
+    json_t *doc = policy_yaml_to_json(data, len, err, sizeof(err));
+    if (!doc)
         fprintf(stderr, "%s: %s\n", path, err);
-    free(data);
     return doc;
 }
 
