@@ -1435,8 +1435,6 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         s->v->pending_evict = 0;
         return 0;
     }
-    if (from_updater)
-        vertical_reason(s->v, out);
     const unsigned flags = change_flags(s->v, out, ch, C, from_updater);
     /* Rule 5 and the daily cap coordinate with a horizontal scaler; with none,
      * the upstream updater's own eviction restriction is the whole rule. */
@@ -1453,6 +1451,9 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
     if ((rc = coord_check_invariant(&co->own, ch, C)))
         return rc;
+    /* Formatted only for a change that stands: the gate holds most proposals. */
+    if (from_updater)
+        vertical_reason(s->v, out);
     vertical_commit(s->v, C, obs->now_ms);
     coord_note_vertical_change(&co->st, obs->now_ms, flags);
     out->cap_counted = s->h ? coord_change_counts(flags) : -1;

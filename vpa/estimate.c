@@ -76,12 +76,8 @@ int64_t vpa_apply_margin(int64_t x, double fraction)
     return x + scale_amount(x, fraction);
 }
 
-double vpa__go_pow(double x, double y)
+double vpa__go_pow_loop(double x, double y)
 {
-    if (y == 1.0)
-        return x; /* Go's special case, and the upper bound's exponent: no frexp */
-    if (!(y == trunc(y) && fabs(y) < 1048576.0 && x > 0 && isfinite(x)))
-        return pow(x, y);
     int xe, ae = 0;
     double x1 = frexp(x, &xe), a1 = 1.0;
     long yi = (long)fabs(y);
@@ -106,6 +102,23 @@ double vpa__go_pow(double x, double y)
         ae = -ae;
     }
     return ldexp(a1, ae);
+}
+
+double vpa__go_pow(double x, double y)
+{
+    if (y == 1.0)
+        return x; /* Go's special case, and the upper bound's exponent: no frexp */
+    if (!(y == trunc(y) && fabs(y) < 1048576.0 && x > 0 && isfinite(x)))
+        return pow(x, y);
+    if ((y == 2.0 || y == -2.0) && x >= 0x1p-500 && x <= 0x1p500) {
+        /* The lower bound's exponent, asked at every recommendation. The loop
+         * squares the mantissa once and scales by powers of two, exact this far
+         * from overflow and subnormals: its only roundings are those of x * x
+         * and of the reciprocal. */
+        const double sq = x * x;
+        return y > 0 ? sq : 1.0 / sq;
+    }
+    return vpa__go_pow_loop(x, y);
 }
 
 /* (1 + m/c)^e; the default exponents are 1 (upper bound: the base itself, as in

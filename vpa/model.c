@@ -279,7 +279,7 @@ const struct vpa_container_policy *vpa_policy_for(const struct vpa_resource_poli
         const char *name = p->items[i].name ? p->items[i].name : "";
         if (strcmp(name, container) == 0)
             return &p->items[i];
-        if (strcmp(name, "*") == 0)
+        if (name[0] == '*' && name[1] == '\0')
             def = &p->items[i];
     }
     return def;

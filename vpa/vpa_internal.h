@@ -20,6 +20,8 @@ void vpa__hist_load_commit(struct vpa_hist *h, const struct vpa_hist_checkpoint 
  * (Go: 43101249.99999996 bytes), and by an ulp for half of the lower bound's
  * confidence factors. */
 double vpa__go_pow(double x, double y);
+/* Go's repeated squaring itself, for x > 0 finite and y integral, |y| < 2^20. */
+double vpa__go_pow_loop(double x, double y);
 /* a - b in nanoseconds, saturating like Go's Time.Sub. */
 int64_t vpa__sub_ns(int64_t a_ms, int64_t b_ms);
 

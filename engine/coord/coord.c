@@ -304,7 +304,11 @@ int coord_note_outrun(struct coord_state *st, const struct coord_params *p, int6
     if (s->start_ms != slot_i * w)
         return PS_ETIME;
     int v = s->outruns + pods;
-    s->outruns = (uint16_t)(v > UINT16_MAX ? UINT16_MAX : v);
+    v = v > UINT16_MAX ? UINT16_MAX : v;
+    /* The newest slot of a valid cache: its count moves with the slot's. */
+    if (st->cache_valid && st->cache_hi == slot_i)
+        st->cache_outruns += v - s->outruns;
+    s->outruns = (uint16_t)v;
     return 0;
 }
 
@@ -428,18 +432,20 @@ static int slots_in_window(const struct coord_state *st, const struct coord_para
     return n;
 }
 
-/* coord_pressure for both resources, through the cache: a slot is in the window
- * exactly when its index lies in [floor((now - window) / w), floor(now / w)], so
- * the result can only change with those two indices, a slot's value, or the
- * parameters. Auto asks every step; the answer changes once a slot at most. */
+/* coord_pressure for both resources, and coord_outruns, through the cache: a
+ * slot is in the window exactly when its index lies in
+ * [floor((now - window) / w), floor(now / w)], so the result can only change
+ * with those two indices, a slot's value, or the parameters. Auto asks every
+ * step; the answer changes once a slot at most. */
 static void pressures(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
-                      double out[COORD_NRES])
+                      double out[COORD_NRES], int *outruns)
 {
     int64_t w = slot_width(p);
     int64_t lo = floor_div(now_ms - p->window_ms, w), hi = floor_div(now_ms, w);
     if (!st->cache_valid || st->cache_lo != lo || st->cache_hi != hi ||
         st->cache_window_ms != p->window_ms || st->cache_pct != p->pressure_percentile) {
         pressure_both(st, p, now_ms, st->cache_pressure);
+        st->cache_outruns = coord_outruns(st, p, now_ms);
         st->cache_lo = lo;
         st->cache_hi = hi;
         st->cache_window_ms = p->window_ms;
@@ -448,6 +454,7 @@ static void pressures(struct coord_state *st, const struct coord_params *p, int6
     }
     for (int r = 0; r < COORD_NRES; r++)
         out[r] = st->cache_pressure[r];
+    *outruns = st->cache_outruns;
 }
 
 /* Auto hands the bottleneck to `to`, for `why`. */
@@ -479,7 +486,7 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
                             struct coord_ownership *out)
 {
     double pr[COORD_NRES];
-    pressures(st, p, now_ms, pr);
+    pressures(st, p, now_ms, pr, &out->outruns);
     double pc = pr[COORD_CPU], pm = pr[COORD_MEMORY];
     out->pressure[COORD_CPU] = pc;
     out->pressure[COORD_MEMORY] = pm;
@@ -488,7 +495,6 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
         out->load_share[r] = coord_gsm_load_share(&st->gsm[r]);
         eligible[r] = out->load_share[r] >= p->min_load_share;
     }
-    out->outruns = coord_outruns(st, p, now_ms);
     const bool outrun = out->outruns > p->memory_outrun_budget;
     if (st->bottleneck < 0) {
         if ((isnan(pc) && isnan(pm)) || slots_in_window(st, p, now_ms) < AUTO_MIN_SLOTS) {

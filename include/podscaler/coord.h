@@ -122,6 +122,7 @@ struct coord_state {
     int64_t cache_lo, cache_hi, cache_window_ms;
     double cache_pct;
     double cache_pressure[COORD_NRES];
+    int32_t cache_outruns; /* coord_outruns over the same window */
     /* The smallest replica count of the last group_settle_ms, as a queue of
      * (time, count) with the counts increasing from the head: each entry the
      * smallest count seen since its time. */

@@ -485,7 +485,8 @@ static void test_property_hysteresis(void **unused)
                 releases++;
                 assert_true(releases <= to_memory);
             }
-            /* The cached pressures Auto used are the ones a fresh scan gives. */
+            /* The cached pressures and outruns Auto used are the ones a fresh scan gives. */
+            assert_int_equal(o.outruns, coord_outruns(&st, &p, t));
             for (int r = 0; r < COORD_NRES; r++) {
                 double fresh = coord_pressure(&st, &p, t, (enum coord_resource)r);
                 assert_true((isnan(fresh) && isnan(o.pressure[r])) || fresh == o.pressure[r]);

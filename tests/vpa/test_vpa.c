@@ -19,6 +19,7 @@
 #include "podscaler/vpa.h"
 #include "podscaler/vpa_checkpoint_json.h"
 #include "podscaler/vpa_update.h"
+#include "vpa_internal.h"
 
 #define DAY_MS  (86400LL * 1000)
 #define HOUR_MS (3600LL * 1000)
@@ -491,6 +492,35 @@ static void test_checkpoint_json(void **state)
 
 /* ---- estimation ---------------------------------------------------------------- */
 
+/* The squaring shortcut of vpa__go_pow gives Go's loop's bits: over the lower
+ * bound's bases (1 + m / c, c a confidence from 0 up), the histogram ratio,
+ * and random doubles across the exponent range it accepts. */
+static void test_go_pow_square(void **state)
+{
+    (void)state;
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 200000; i++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        const double u = (double)(seed >> 11) * 0x1p-53;
+        double x;
+        if (i % 3 == 0)
+            x = 1.0 + 0.001 / (u * 30.0 + 1e-9); /* 1 + m/c */
+        else if (i % 3 == 1)
+            x = 1.0 + u * 0.1;
+        else
+            x = ldexp(0.5 + u / 2, (int)(seed % 1000) - 500);
+        for (int k = 0; k < 2; k++) {
+            const double y = k ? 2.0 : -2.0, fast = vpa__go_pow(x, y),
+                         loop = vpa__go_pow_loop(x, y);
+            if (memcmp(&fast, &loop, sizeof fast) != 0)
+                fail_msg("x = %a, y = %g: %a against Go's loop %a", x, y, fast, loop);
+        }
+    }
+    /* Outside the shortcut's range the loop itself answers. */
+    assert_true(vpa__go_pow(0x1p-600, -2.0) == vpa__go_pow_loop(0x1p-600, -2.0));
+    assert_true(vpa__go_pow(1.05, 2.0) == vpa__go_pow_loop(1.05, 2.0));
+}
+
 static void test_recommend_pod(void **state)
 {
     (void)state;
@@ -692,13 +722,13 @@ static void test_scale_proportionally(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sparse_equals_dense),  cmocka_unit_test(test_bad_samples),
-        cmocka_unit_test(test_out_of_memory),        cmocka_unit_test(test_checkpoint_errors),
-        cmocka_unit_test(test_checkpoint_bytes),     cmocka_unit_test(test_checkpoint_json),
-        cmocka_unit_test(test_recommend_pod),        cmocka_unit_test(test_oom_and_windows),
-        cmocka_unit_test(test_update_modes),         cmocka_unit_test(test_new_resources),
-        cmocka_unit_test(test_scale_proportionally), cmocka_unit_test(test_confidence_rounds_as_go),
-        cmocka_unit_test(test_bucket_start_as_go),
+        cmocka_unit_test(test_sparse_equals_dense),     cmocka_unit_test(test_bad_samples),
+        cmocka_unit_test(test_out_of_memory),           cmocka_unit_test(test_checkpoint_errors),
+        cmocka_unit_test(test_checkpoint_bytes),        cmocka_unit_test(test_checkpoint_json),
+        cmocka_unit_test(test_go_pow_square),           cmocka_unit_test(test_recommend_pod),
+        cmocka_unit_test(test_oom_and_windows),         cmocka_unit_test(test_update_modes),
+        cmocka_unit_test(test_new_resources),           cmocka_unit_test(test_scale_proportionally),
+        cmocka_unit_test(test_confidence_rounds_as_go), cmocka_unit_test(test_bucket_start_as_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
