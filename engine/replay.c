@@ -929,17 +929,24 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
             /* Closed-loop model: simulated pod j takes recorded pod j mod n's
              * usage, its load part rescaled by n/m (docs/replay.md). */
             const double ratio = (double)n / (double)m;
-            for (int32_t j = 0, i = 0; j < m; j++) {
+            const int32_t distinct = m < n ? m : n;
+            for (int32_t j = 0; j < distinct; j++) {
                 for (uint32_t c = 0; c < C; c++) {
                     const double fc = w->all_fixed_cpu[c] ? 1.0 : ratio;
                     const double fm = w->all_fixed_mem[c] ? 1.0 : ratio;
-                    double u = w->a_cpu[c] + (rcpu[(size_t)i * C + c] - w->a_cpu[c]) * fc;
-                    double v = w->a_mem[c] + (rmem[(size_t)i * C + c] - w->a_mem[c]) * fm;
+                    double u = w->a_cpu[c] + (rcpu[(size_t)j * C + c] - w->a_cpu[c]) * fc;
+                    double v = w->a_mem[c] + (rmem[(size_t)j * C + c] - w->a_mem[c]) * fm;
                     scpu[(size_t)j * C + c] = u > 0 ? u : 0;
                     smem[(size_t)j * C + c] = v > 0 ? v : 0;
                 }
-                if (++i == n)
-                    i = 0;
+            }
+            /* The pods past the recorded ones repeat them: copies, in blocks that
+             * double as they go. */
+            for (size_t have = (size_t)distinct * C, want = (size_t)m * C; have < want;) {
+                const size_t len = have < want - have ? have : want - have;
+                memcpy(scpu + have, scpu, len * sizeof(double));
+                memcpy(smem + have, smem, len * sizeof(double));
+                have += len;
             }
         }
         /* Score the state in force during this step. */
