@@ -582,6 +582,9 @@ static int vertical_observe(struct vpa_part *v, const struct pipeline_obs *obs, 
             v->started_ms[i] = v->pods_started_ms;
     }
     memset(v->oom_now, 0, sizeof(v->oom_now));
+    /* Re-expressed usage (coordinated) is a function of each pod's own usage,
+     * so it repeats with the observed usage. */
+    const size_t period = obs->period > 0 && (size_t)obs->period < m ? (size_t)obs->period : 0;
     for (size_t j = 0; j < m; j++) {
         for (uint32_t c = 0; c < C; c++) {
             struct vpa_container *cs = &v->cs[j * C + c];
@@ -596,13 +599,27 @@ static int vertical_observe(struct vpa_part *v, const struct pipeline_obs *obs, 
                     return rc;
                 v->started_ms[j * C + c] = obs->now_ms;
             }
-            rc = vpa_container_add_cpu(cs, a, whole(cpu[j * C + c]), obs->now_ms);
-            if (rc && rc != VPA_EORDER)
-                return rc;
+            if (!period) {
+                rc = vpa_container_add_cpu(cs, a, whole(cpu[j * C + c]), obs->now_ms);
+                if (rc && rc != VPA_EORDER)
+                    return rc;
+            }
             if (v->skip_zero_memory && whole(mem[j * C + c]) == 0)
                 continue;
             rc = vpa_container_add_memory(cs, a, whole(mem[j * C + c]), obs->now_ms);
             if (rc && rc != VPA_EORDER)
+                return rc;
+        }
+    }
+    /* CPU samples touch no memory state: they may come after the memory ones.
+     * Memory peaks are per pod (each its own window) and stay in pod order. */
+    for (size_t i = 0; i < period; i++) {
+        for (uint32_t c = 0; c < C; c++) {
+            size_t taken;
+            rc =
+                vpa_containers_add_cpu(&v->cs[i * C + c], period * C, (m - i + period - 1) / period,
+                                       &v->agg[c], whole(cpu[i * C + c]), obs->now_ms, &taken);
+            if (rc)
                 return rc;
         }
     }

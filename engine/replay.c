@@ -1011,6 +1011,7 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
             .mem_request_bytes = sim.mem_req,
             .cpu_limit_milli = sim.cpu_lim,
             .mem_limit_bytes = sim.mem_lim,
+            .period = m > n ? n : 0,
         };
         if ((rc = pipeline_step(ps, &obs, &dec)))
             return rc;

@@ -91,7 +91,7 @@ double vpa__go_pow_loop(double x, double y)
             ae += xe;
         }
         x1 *= x1;
-        xe <<= 1;
+        xe *= 2; /* Go's xe <<= 1, defined in C for a negative xe */
         if (x1 < 0.5) {
             x1 += x1;
             xe--;

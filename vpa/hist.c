@@ -528,6 +528,21 @@ int vpa_hist_add(struct vpa_hist *h, double value, double weight, int64_t t_ms)
     return 0;
 }
 
+int vpa_hist_add_n(struct vpa_hist *h, double value, double weight, int64_t t_ms, size_t n)
+{
+    if (n == 0)
+        return 0;
+    int rc = vpa_hist_add(h, value, weight, t_ms);
+    if (rc)
+        return rc;
+    /* vpa_hist_add left the bucket in the memo and the factor in force. */
+    if (h->half_life_ms)
+        weight *= h->memo_factor;
+    for (size_t i = 1; i < n; i++)
+        plain_add(h, h->memo_bucket, weight);
+    return 0;
+}
+
 int vpa_hist_subtract(struct vpa_hist *h, double value, double weight, int64_t t_ms)
 {
     if (!isfinite(value) || !isfinite(weight))

@@ -444,6 +444,33 @@ int vpa_container_add_cpu(struct vpa_container *c, struct vpa_aggregate *a,
     return 0;
 }
 
+int vpa_containers_add_cpu(struct vpa_container *c, size_t stride, size_t n,
+                           struct vpa_aggregate *a, int64_t usage_millicores, int64_t t_ms,
+                           size_t *taken)
+{
+    *taken = 0;
+    if (usage_millicores < 0)
+        return PS_ENEGATIVE;
+    if (t_ms < VPA_TIME_ZERO_MS || t_ms > VPA_TIME_MAX_MS)
+        return PS_ETIME;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += t_ms > c[i * stride].last_cpu_ms;
+    int rc = vpa_hist_add_n(&a->cpu, vpa_cores_from_cpu_amount(usage_millicores), MIN_SAMPLE_WEIGHT,
+                            t_ms, k);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct vpa_container *x = &c[i * stride];
+        if (t_ms > x->last_cpu_ms) {
+            count_cpu_sample(a, t_ms);
+            x->last_cpu_ms = t_ms;
+        }
+    }
+    *taken = k;
+    return 0;
+}
+
 /* Plans on a copy, applies, and only then commits the container: an error in
  * either step leaves both untouched. */
 int vpa_container_add_memory(struct vpa_container *c, struct vpa_aggregate *a, int64_t usage_bytes,

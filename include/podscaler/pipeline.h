@@ -42,6 +42,11 @@ struct pipeline_obs {
     const int64_t *mem_request_bytes;
     const int64_t *cpu_limit_milli;
     const int64_t *mem_limit_bytes;
+    /* When 0 < period < replicas: pod j measured exactly what pod j mod period
+     * did (replay's simulated pods repeat the recorded ones), which lets the
+     * recommender add each distinct CPU sample once with its count. 0: no such
+     * pattern is claimed. */
+    int32_t period;
 };
 
 enum pipeline_kind { PIPELINE_SCALE = 1, PIPELINE_RESOURCES = 2, PIPELINE_OWNERSHIP = 3 };

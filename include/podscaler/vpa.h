@@ -189,6 +189,10 @@ int vpa_hist_copy(struct vpa_hist *dst, const struct vpa_hist *src);
  * NaN or infinite value or weight, PS_ENEGATIVE for a negative weight, PS_ETIME for
  * a time out of range (decaying histograms). */
 int vpa_hist_add(struct vpa_hist *h, double value, double weight, int64_t t_ms);
+/* vpa_hist_add n times over, with the same bits: one bucket search and decay
+ * factor, then n additions in a row. Order between buckets never changes a sum,
+ * and equal weights make every addition to a bucket and the total the same. */
+int vpa_hist_add_n(struct vpa_hist *h, double value, double weight, int64_t t_ms, size_t n);
 int vpa_hist_subtract(struct vpa_hist *h, double value, double weight, int64_t t_ms);
 /* h += other. Decaying histograms first align the older reference to the younger,
  * which rescales `other` itself when it is the older one, as upstream does.
@@ -377,6 +381,15 @@ int vpa_container_add_cpu(struct vpa_container *c, struct vpa_aggregate *a,
                           int64_t usage_millicores, int64_t t_ms);
 int vpa_container_add_memory(struct vpa_container *c, struct vpa_aggregate *a, int64_t usage_bytes,
                              int64_t t_ms);
+/* vpa_container_add_cpu of one sample to n containers, c[0], c[stride], ...
+ * (pods of one template that measured the same usage), in one histogram update:
+ * the aggregate ends as after the n calls in any order. Containers whose last
+ * sample is not older are left out, as VPA_EORDER leaves them; *taken counts
+ * the others. Errors other than ordering are those of vpa_container_add_cpu,
+ * and change nothing. */
+int vpa_containers_add_cpu(struct vpa_container *c, size_t stride, size_t n,
+                           struct vpa_aggregate *a, int64_t usage_millicores, int64_t t_ms,
+                           size_t *taken);
 /* RecordOOM: VPA_ESTALE when older than (last memory sample - interval). */
 int vpa_container_record_oom(struct vpa_container *c, struct vpa_aggregate *a,
                              int64_t requested_memory_bytes, int64_t t_ms);

@@ -543,6 +543,73 @@ static void test_pipeline_zero_memory_window(void **state)
     pipeline_state_free(ps);
 }
 
+/* Replay's simulated pods repeat the recorded ones, and says so (period): the
+ * recommender then adds each distinct CPU sample once with its count. The
+ * decisions are those of the same pods observed without the claim, for the
+ * naive pair (its HPA runs many times the recorded pods) and the coordinated
+ * policy (its samples re-expressed at other group sizes). */
+static void test_pipeline_period(void **state)
+{
+    (void)state;
+    const char *const policies[] = {"hpa+vpa-naive", "coordinated"};
+    const char *names[1] = {"main"};
+    enum { N = 3, MAXP = 64 };
+    for (size_t k = 0; k < 2; k++) {
+        struct ps_policy p;
+        policy_builtin(policies[k], &p);
+        struct pipeline_state *with = NULL, *without = NULL;
+        assert_int_equal(pipeline_state_new(&p, 1, names, &with), 0);
+        assert_int_equal(pipeline_state_new(&p, 1, names, &without), 0);
+        int64_t rc_ = 500, rm = 300000000, lc = POLICY_UNSET, lm = POLICY_UNSET;
+        double cpu[MAXP], mem[MAXP];
+        int replicas = N, repeated = 0, decisions = 0;
+        uint64_t x = 11;
+        for (int64_t t = 0; t < 3 * 86400; t += 300) {
+            const double day = (t % 86400) >= 8 * 3600 && (t % 86400) < 20 * 3600 ? 6.0 : 1.0;
+            for (int i = 0; i < N; i++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                const double u = (double)(x >> 11) / 9007199254740992.0;
+                cpu[i] = 300.0 * day * (0.5 + u) * N / replicas;
+                mem[i] = 1.5e8 + 4e7 * u;
+            }
+            for (int j = N; j < replicas; j++) {
+                cpu[j] = cpu[j % N];
+                mem[j] = mem[j % N];
+            }
+            struct pipeline_obs obs =
+                one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
+            struct pipeline_decision a, b;
+            assert_int_equal(pipeline_step(without, &obs, &b), 0);
+            obs.period = replicas > N ? N : 0;
+            repeated += obs.period > 0;
+            assert_int_equal(pipeline_step(with, &obs, &a), 0);
+            assert_int_equal(a.scale, b.scale);
+            assert_int_equal(a.resources, b.resources);
+            assert_string_equal(a.scale_reason, b.scale_reason);
+            if (a.scale) {
+                assert_int_equal(a.replicas_after, b.replicas_after);
+                replicas = a.replicas_after < MAXP ? a.replicas_after : MAXP;
+                decisions++;
+            }
+            if (a.resources) {
+                assert_int_equal(a.cpu_request_milli[0], b.cpu_request_milli[0]);
+                assert_int_equal(a.mem_request_bytes[0], b.mem_request_bytes[0]);
+                assert_string_equal(a.resources_reason, b.resources_reason);
+                rc_ = a.cpu_request_milli[0];
+                rm = a.mem_request_bytes[0];
+                lc = a.cpu_limit_milli[0];
+                lm = a.mem_limit_bytes[0];
+                decisions++;
+            }
+        }
+        /* The claim was made, and there was something to agree on. */
+        assert_true(repeated > 100);
+        assert_true(decisions > 5);
+        pipeline_state_free(with);
+        pipeline_state_free(without);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_pipeline_group_size),
         cmocka_unit_test(test_pipeline_zero_memory_window),
+        cmocka_unit_test(test_pipeline_period),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -490,6 +490,74 @@ static void test_checkpoint_json(void **state)
     vpa_aggregate_fini(&r.a);
 }
 
+/* ---- one CPU sample for many pods ------------------------------------------------ */
+
+/* vpa_containers_add_cpu leaves the aggregate as the single calls made pod by
+ * pod do, bit for bit, with the pods of a period interleaved as replay makes
+ * them: over 125 days (the decay's reference shifts at 100 half-lives), with
+ * one pod out of order for a while. */
+static void test_containers_add_cpu(void **state)
+{
+    (void)state;
+    enum { PODS = 7, PERIOD = 3, STEPS = 3000 };
+    struct env one, batch;
+    env_init(&one);
+    env_init(&batch);
+    struct vpa_container c1[PODS], cb[PODS];
+    for (int j = 0; j < PODS; j++) {
+        vpa_container_init(&c1[j]);
+        vpa_container_init(&cb[j]);
+    }
+    uint64_t seed = 42;
+    for (int step = 0; step < STEPS; step++) {
+        const int64_t t = T0 + (int64_t)step * HOUR_MS;
+        if (step == 100)
+            c1[5].last_cpu_ms = cb[5].last_cpu_ms = t + HOUR_MS; /* skipped twice */
+        int64_t v[PERIOD];
+        for (int i = 0; i < PERIOD; i++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            v[i] = (int64_t)(seed >> 33) % 5000;
+        }
+        size_t accepted = 0;
+        for (int j = 0; j < PODS; j++) {
+            int rc = vpa_container_add_cpu(&c1[j], &one.a, v[j % PERIOD], t);
+            assert_true(rc == 0 || rc == VPA_EORDER);
+            accepted += rc == 0;
+        }
+        size_t taken = 0;
+        for (int i = 0; i < PERIOD; i++) {
+            size_t k;
+            assert_int_equal(vpa_containers_add_cpu(&cb[i], PERIOD,
+                                                    (PODS - i + PERIOD - 1) / PERIOD, &batch.a,
+                                                    v[i], t, &k),
+                             0);
+            taken += k;
+        }
+        assert_int_equal(taken, accepted);
+        assert_int_equal(taken, step == 100 || step == 101 ? PODS - 1 : PODS);
+    }
+    struct snap want;
+    take(&one, &want);
+    assert_untouched(&batch, &want); /* equal to the snapshot of the single calls */
+    assert_memory_equal(c1, cb, sizeof c1);
+    assert_true(batch.a.cpu.ref_ms != T0); /* the reference did shift */
+
+    /* Bad input changes nothing; no pods, no change. */
+    struct snap before;
+    take(&batch, &before);
+    size_t k = 1;
+    const int64_t later = T0 + (int64_t)STEPS * HOUR_MS;
+    assert_int_equal(vpa_containers_add_cpu(cb, 1, PODS, &batch.a, -1, later, &k), PS_ENEGATIVE);
+    assert_int_equal(k, 0);
+    assert_int_equal(vpa_containers_add_cpu(cb, 1, PODS, &batch.a, 5, INT64_MAX, &k), PS_ETIME);
+    assert_int_equal(vpa_containers_add_cpu(cb, 1, 0, &batch.a, 5, later, &k), 0);
+    assert_int_equal(k, 0);
+    assert_int_equal(vpa_hist_add_n(&batch.a.cpu, NAN, 1.0, later, 3), PS_ENAN);
+    assert_untouched(&batch, &before);
+    vpa_aggregate_fini(&one.a);
+    vpa_aggregate_fini(&batch.a);
+}
+
 /* ---- estimation ---------------------------------------------------------------- */
 
 /* The squaring shortcut of vpa__go_pow gives Go's loop's bits: over the lower
@@ -722,13 +790,14 @@ static void test_scale_proportionally(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sparse_equals_dense),     cmocka_unit_test(test_bad_samples),
-        cmocka_unit_test(test_out_of_memory),           cmocka_unit_test(test_checkpoint_errors),
-        cmocka_unit_test(test_checkpoint_bytes),        cmocka_unit_test(test_checkpoint_json),
-        cmocka_unit_test(test_go_pow_square),           cmocka_unit_test(test_recommend_pod),
-        cmocka_unit_test(test_oom_and_windows),         cmocka_unit_test(test_update_modes),
-        cmocka_unit_test(test_new_resources),           cmocka_unit_test(test_scale_proportionally),
-        cmocka_unit_test(test_confidence_rounds_as_go), cmocka_unit_test(test_bucket_start_as_go),
+        cmocka_unit_test(test_sparse_equals_dense),  cmocka_unit_test(test_bad_samples),
+        cmocka_unit_test(test_out_of_memory),        cmocka_unit_test(test_checkpoint_errors),
+        cmocka_unit_test(test_checkpoint_bytes),     cmocka_unit_test(test_checkpoint_json),
+        cmocka_unit_test(test_containers_add_cpu),   cmocka_unit_test(test_go_pow_square),
+        cmocka_unit_test(test_recommend_pod),        cmocka_unit_test(test_oom_and_windows),
+        cmocka_unit_test(test_update_modes),         cmocka_unit_test(test_new_resources),
+        cmocka_unit_test(test_scale_proportionally), cmocka_unit_test(test_confidence_rounds_as_go),
+        cmocka_unit_test(test_bucket_start_as_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
