@@ -538,8 +538,24 @@ int vpa_hist_add_n(struct vpa_hist *h, double value, double weight, int64_t t_ms
     /* vpa_hist_add left the bucket in the memo and the factor in force. */
     if (h->half_life_ms)
         weight *= h->memo_factor;
-    for (size_t i = 1; i < n; i++)
-        plain_add(h, h->memo_bucket, weight);
+    if (!(weight > 0.0)) {
+        for (size_t i = 1; i < n; i++)
+            plain_add(h, h->memo_bucket, weight);
+        return 0;
+    }
+    /* The add stored the bucket at memo_pos. With a positive weight the bucket
+     * only grows: checking the bounds once, at the end, is checking them after
+     * every addition. */
+    double *w = &h->w[h->memo_pos];
+    for (size_t i = 1; i < n; i++) {
+        *w += weight;
+        h->total += weight;
+    }
+    const int b = h->memo_bucket;
+    if (b < h->min && *w >= h->opts->epsilon)
+        h->min = (uint16_t)b;
+    if (b > h->max && *w >= h->opts->epsilon)
+        h->max = (uint16_t)b;
     return 0;
 }
 
