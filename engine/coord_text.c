@@ -65,6 +65,26 @@ int coord_format_reason(const struct coord_ownership *o, const struct coord_para
                                    : "cpu stays, memory leads",
                         o->outruns, o->outruns == 1 ? "" : "s", (long long)(p->window_ms / 1000),
                         p->memory_outrun_budget, pct, pc, pm);
+    case COORD_R_RELEASED:
+        return snprintf(buf, cap,
+                        "%s released to the vertical scaler: the HPA has run at minReplicas (%d) "
+                        "for %llds, and at the reference request and %d%% utilization the load "
+                        "needs %d pod%s",
+                        coord_resource_name((enum coord_resource)o->released), o->min_replicas,
+                        (long long)(o->idle_ms / 1000), o->target_utilization, o->needed,
+                        o->needed == 1 ? "" : "s");
+    case COORD_R_TAKEN_BACK:
+        if (o->released != b)
+            return snprintf(buf, cap,
+                            "%s back to the horizontal scaler: Auto chose it while %s was "
+                            "released",
+                            coord_resource_name((enum coord_resource)b),
+                            coord_resource_name((enum coord_resource)o->released));
+        return snprintf(buf, cap,
+                        "%s back to the horizontal scaler: at the reference request and %d%% "
+                        "utilization the load needs %d pods, more than minReplicas (%d)",
+                        coord_resource_name((enum coord_resource)b), o->target_utilization,
+                        o->needed, o->min_replicas);
     case COORD_R_AUTO_SWITCH:
         return snprintf(buf, cap,
                         "Auto: bottleneck %s -> %s: p%.0f usage/request cpu %.3f, memory %.3f, "

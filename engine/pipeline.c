@@ -924,6 +924,8 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
         co->params.memory_outrun_budget = pc->memory_outrun_budget;
     if (pc->has_group_settle)
         co->params.group_settle_ms = (int64_t)pc->group_settle_s * 1000;
+    if (pc->has_release_at_min)
+        co->params.release_at_min = pc->release_at_min;
     if (pc->has_disruption_window) {
         co->params.disruption_window_ms = (int64_t)pc->disruption_window_s * 1000;
     } else if (p->horizontal.has_behavior) {
@@ -958,6 +960,9 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
             co->h.names_other = true;
         }
     }
+    co->h.min_replicas = p->horizontal.min_replicas;
+    co->h.target_utilization[COORD_CPU] = co->target_utilization;
+    co->h.target_utilization[COORD_MEMORY] = co->params.memory_target_utilization;
     coord_state_init(&co->st);
     *out = co;
     return 0;
@@ -1326,7 +1331,8 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         }
     }
 
-    if (s->h) {
+    /* Released (coord_decide_ownership): the HPA waits at minReplicas. */
+    if (s->h && co->own.reason != COORD_R_RELEASED) {
         /* Auto or a fixed bottleneck: the HPA's one metric follows the owner. */
         if (s->policy.horizontal.n_metrics == 0 && bn >= 0) {
             struct hpa_metric_spec *ms = &s->h->metrics[0];
@@ -1349,7 +1355,10 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
      * and the vertical part is upstream's VPA exactly. */
     const double *cpu = obs->cpu_milli, *mem = obs->mem_bytes;
     int target = (int)m;
-    const int grouped = s->h && bn >= 0 && m > 0 && co->st.ref_replicas > 0;
+    /* A released bottleneck keeps the model: the HPA would run the count the
+     * load projects (minReplicas, until the load takes it back). */
+    const int bn_model = bn >= 0 ? bn : co->st.released;
+    const int grouped = s->h && bn_model >= 0 && m > 0 && co->st.ref_replicas > 0;
     s->v->convert = grouped;
     /* The group the recommendations are converted to: the smallest of the
      * settle window, so that a scale-out lowers no request until it has held. */
@@ -1369,13 +1378,17 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
          * targets have no utilization to project with: the reference count
          * stands in. */
         target = co->st.ref_replicas;
-        const double req_b = bn == COORD_CPU ? req_cpu : req_mem;
-        const int util =
-            bn == COORD_MEMORY ? co->params.memory_target_utilization : co->target_utilization;
-        if (util > 0 && req_b > 0 && total[bn] > 0)
-            target =
-                coord_projected_replicas(total[bn], req_b, util, s->policy.horizontal.min_replicas,
-                                         s->policy.horizontal.max_replicas);
+        /* Released, the request is the vertical scaler's: the HPA's would be
+         * the reference one. */
+        const double req_b = bn < 0                  ? co->st.ref_request[bn_model]
+                             : bn_model == COORD_CPU ? req_cpu
+                                                     : req_mem;
+        const int util = bn_model == COORD_MEMORY ? co->params.memory_target_utilization
+                                                  : co->target_utilization;
+        if (util > 0 && req_b > 0 && total[bn_model] > 0)
+            target = coord_projected_replicas(total[bn_model], req_b, util,
+                                              s->policy.horizontal.min_replicas,
+                                              s->policy.horizontal.max_replicas);
         group_conversion(co, total, (int)m, conv_now, target, &s->v->conv);
     }
     if (target != (int)m) {

@@ -782,6 +782,12 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
     if ((rc = coordination_int(d, v, "disruptionWindowSeconds", 0, 86400, &c->disruption_window_s,
                                &c->has_disruption_window)))
         return rc;
+    if ((f = json_object_get(v, "releaseAtMinReplicas"))) {
+        if (!json_is_boolean(f))
+            return fail(d, "spec.coordination.releaseAtMinReplicas", "must be true or false");
+        c->release_at_min = json_is_true(f);
+        c->has_release_at_min = 1;
+    }
     return 0;
 }
 
@@ -817,6 +823,7 @@ int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size
                                             "memoryTargetUtilization",
                                             "memoryOutrunBudget",
                                             "groupSettleSeconds",
+                                            "releaseAtMinReplicas",
                                             NULL};
         static const char *const bnames[] = {"Auto", "cpu", "memory", "metrics", NULL};
         static const int bvals[] = {POLICY_BOTTLENECK_AUTO, POLICY_BOTTLENECK_CPU,

@@ -98,6 +98,7 @@ void coord_params_default(struct coord_params *p)
      * hours, as the switch sustain, outlast it. Measured in docs/evaluation.md:
      * would-be OOMs on bitbrains 451 -> 351 and on google2011 76 -> 69. */
     p->group_settle_ms = INT64_C(2) * 3600 * 1000;
+    p->release_at_min = true;
 }
 
 int coord_params_validate(const struct coord_params *p)
@@ -131,6 +132,8 @@ void coord_state_init(struct coord_state *st)
     st->lead_since_ms = INT64_MIN;
     st->last_switch_ms = INT64_MIN;
     st->last_scale_event_ms = INT64_MIN;
+    st->released = -1;
+    st->idle_since_ms = INT64_MIN;
     for (int i = 0; i < COORD_SLOTS; i++)
         st->slots[i].start_ms = INT64_MIN;
     for (int r = 0; r < COORD_NRES; r++) {
@@ -233,6 +236,9 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
             }
         }
     }
+    st->last_replicas = replicas;
+    st->last_total[COORD_CPU] = total[COORD_CPU];
+    st->last_total[COORD_MEMORY] = total[COORD_MEMORY];
     if (n_pods == 0)
         return 0;
 
@@ -554,6 +560,78 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
     auto_switch(st, now_ms, other, COORD_R_AUTO_SWITCH, out);
 }
 
+/* release_at_min, after rule 3 or a fixed bottleneck chose out->bottleneck. */
+static void release_step(struct coord_state *st, const struct coord_params *p,
+                         const struct coord_horizontal *h, int64_t now_ms,
+                         struct coord_ownership *out)
+{
+    const int bn = out->bottleneck;
+    /* Memory is not released: its request over the usage is what keeps a
+     * spike from an OOM kill, which costs more than the slack it saves
+     * (docs/evaluation.md measured both). */
+    const bool able = p->release_at_min && h->vertical && bn == COORD_CPU && h->min_replicas > 0 &&
+                      h->target_utilization[bn] > 0 && st->ref_request[bn] > 0 &&
+                      st->last_replicas > 0;
+    out->min_replicas = h->min_replicas;
+    out->target_utilization = bn >= 0 ? h->target_utilization[bn] : 0;
+    if (able)
+        out->needed =
+            coord_projected_replicas(st->last_total[bn], st->ref_request[bn],
+                                     h->target_utilization[bn], h->min_replicas, INT32_MAX);
+    if (st->released >= 0) {
+        const int was = st->released;
+        if (able && bn == was && out->needed <= h->min_replicas) {
+            for (int r = 0; r < COORD_NRES; r++)
+                out->owner[r] = COORD_OWNER_VERTICAL;
+            out->bottleneck = -1;
+            out->released = was;
+            out->changed = false;
+            out->reason = COORD_R_RELEASED;
+            out->idle_ms = now_ms - st->idle_since_ms;
+            return;
+        }
+        /* The load needs pods again, or Auto moved on: the horizontal scaler
+         * owns out->bottleneck as chosen. */
+        st->released = -1;
+        st->idle_since_ms = INT64_MIN;
+        out->released = was;
+        out->previous = -1;
+        out->changed = bn >= 0;
+        if (bn >= 0)
+            out->reason = COORD_R_TAKEN_BACK;
+        return;
+    }
+    /* Idle: the load would fit minReplicas pods at half the target, so that the
+     * release is for a request clearly larger than the load needs, and the
+     * load must double before it is taken back. */
+    /* Not before the history Auto needs for a first choice: the vertical
+     * scaler's estimate of a resource it never sized needs it as much. */
+    const bool idle = able && out->reason != COORD_R_AUTO_NO_HISTORY &&
+                      slots_in_window(st, p, now_ms) >= AUTO_MIN_SLOTS &&
+                      st->last_replicas <= h->min_replicas && !out->changed &&
+                      coord_projected_replicas(st->last_total[bn], st->ref_request[bn],
+                                               (h->target_utilization[bn] + 1) / 2, h->min_replicas,
+                                               INT32_MAX) <= h->min_replicas;
+    if (!idle) {
+        st->idle_since_ms = INT64_MIN;
+        return;
+    }
+    if (st->idle_since_ms == INT64_MIN)
+        st->idle_since_ms = now_ms;
+    out->idle_ms = now_ms - st->idle_since_ms;
+    if (out->idle_ms < p->switch_sustain_ms)
+        return;
+    st->released = (int8_t)bn;
+    st->releases++;
+    for (int r = 0; r < COORD_NRES; r++)
+        out->owner[r] = COORD_OWNER_VERTICAL;
+    out->previous = bn;
+    out->bottleneck = -1;
+    out->released = bn;
+    out->changed = true;
+    out->reason = COORD_R_RELEASED;
+}
+
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
                            const struct coord_horizontal *h, int64_t now_ms,
                            struct coord_ownership *out)
@@ -563,6 +641,7 @@ int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
     memset(out, 0, sizeof *out);
     out->bottleneck = -1;
     out->previous = -1;
+    out->released = -1;
     out->pressure[COORD_CPU] = out->pressure[COORD_MEMORY] = NAN;
 
     if (!h->enabled) {
@@ -585,9 +664,11 @@ int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
         int res = p->bottleneck == COORD_BN_CPU ? COORD_CPU : COORD_MEMORY;
         own(out, res);
         out->reason = COORD_R_FIXED;
+        release_step(st, p, h, now_ms, out);
     } else {
         /* Rule 3. */
         auto_bottleneck(st, p, now_ms, out);
+        release_step(st, p, h, now_ms, out);
     }
     if (!h->vertical) {
         for (int r = 0; r < COORD_NRES; r++)

@@ -61,6 +61,10 @@ struct coord_params {
      * once the group has been at least that large for this long
      * (coord_settled_replicas): 2 h. 0: for the group of the moment. */
     int64_t group_settle_ms;
+    /* A bottleneck whose HPA has run at minReplicas for switch_sustain_ms, and
+     * would run no more at the reference request, is released to the vertical
+     * scaler until the load needs more pods (coord_decide_ownership): true. */
+    bool release_at_min;
 };
 void coord_params_default(struct coord_params *p);
 int coord_params_validate(const struct coord_params *p);
@@ -72,6 +76,10 @@ struct coord_horizontal {
     bool names_cpu;    /* a Resource/ContainerResource metric on cpu */
     bool names_memory; /* ... on memory */
     bool names_other;  /* a Pods, Object or External metric */
+    /* For release_at_min: the HPA's minReplicas, and its utilization target per
+     * resource when that resource is the bottleneck (0: none, never released). */
+    int32_t min_replicas;
+    int32_t target_utilization[2];
 };
 
 /* Per-workload state, caller-owned; coord_state_init() before first use. */
@@ -116,6 +124,14 @@ struct coord_state {
      * move the comparison that decides who owns what. */
     double ref_request[COORD_NRES]; /* 0 until seen */
     int32_t ref_replicas;           /* 0 until seen */
+    /* The last observation: replicas and total usage per resource. */
+    int32_t last_replicas;
+    double last_total[2];
+    /* release_at_min: the bottleneck released to the vertical scaler (-1: none),
+     * and since when the HPA has been idle at minReplicas (INT64_MIN: it is not). */
+    int8_t released;
+    int64_t idle_since_ms;
+    uint32_t releases;
     /* Auto's pressures, valid while no slot changed and the window covers the
      * same slots (the slot indices of its two ends) under the same parameters. */
     uint8_t cache_valid;
@@ -196,10 +212,23 @@ enum coord_reason {
     COORD_R_AUTO_INELIGIBLE,   /* Auto: the other leads, but is mostly fixed per pod */
     COORD_R_AUTO_SWITCH,       /* Auto: switched */
     COORD_R_AUTO_OUTRUN,       /* Auto: memory taken from (or kept from) the HPA: it outran it */
+    COORD_R_RELEASED,          /* the HPA idles at minReplicas: the vertical scaler sizes all */
+    COORD_R_TAKEN_BACK,        /* ... and the load needs more pods again */
 };
 
 /* Ownership at now_ms (rules 1 to 3). `changed` is set when Auto switched the
- * bottleneck in this call. */
+ * bottleneck in this call, or when release_at_min released it or took it back.
+ *
+ * Release (Auto or a fixed bottleneck): an HPA held at minReplicas cannot make
+ * its pods busier, so an oversized bottleneck request stays oversized; upstream
+ * leaves it to the user. When the last observations ran at most minReplicas
+ * pods and the load, at the reference request and the HPA's target, needed no
+ * more than minReplicas for switch_sustain_ms in a row, the bottleneck goes to
+ * the vertical scaler: no horizontal owner (bottleneck -1), and the caller runs
+ * no HPA. It comes back the step the load needs more pods (needed above
+ * minReplicas, no sustain: the pods need them now), or when Auto moves the
+ * bottleneck; the caller then puts its request back to the reference, as at any
+ * handover. */
 struct coord_ownership {
     enum coord_owner owner[COORD_NRES];
     int bottleneck; /* enum coord_resource owned horizontally, -1 when none */
@@ -210,6 +239,13 @@ struct coord_ownership {
     int64_t lead_ms;               /* COORD_R_AUTO_CHALLENGED: how long the challenger has led */
     double load_share[COORD_NRES]; /* Auto: each resource's load share */
     int outruns;                   /* Auto: memory outruns in the window */
+    /* release_at_min: the pods the load needs at the reference request (0: not
+     * asked), how long the HPA has idled at minReplicas, and the resource a
+     * release concerns (COORD_R_RELEASED / COORD_R_TAKEN_BACK). */
+    int32_t needed;
+    int32_t min_replicas, target_utilization; /* the HPA's, as release_at_min read them */
+    int64_t idle_ms;
+    int released;
 };
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
                            const struct coord_horizontal *h, int64_t now_ms,

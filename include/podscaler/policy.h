@@ -156,6 +156,7 @@ struct policy_coordination {
     int32_t group_settle_s;               /* groupSettleSeconds, with has_group_settle */
     int8_t has_switch_sustain, has_max_changes, has_disruption_window, has_min_load_share;
     int8_t has_outrun_budget, has_group_settle;
+    int8_t release_at_min, has_release_at_min; /* releaseAtMinReplicas */
 };
 
 struct ps_policy {

@@ -412,7 +412,10 @@ static void test_property_invariant(void **unused)
                                      .vertical = true,
                                      .names_cpu = (rnd() % 4) == 0,
                                      .names_memory = (rnd() % 4) == 0,
-                                     .names_other = (rnd() % 4) == 0};
+                                     .names_other = (rnd() % 4) == 0,
+                                     .min_replicas = rnd_int(0, 4),
+                                     .target_utilization = {rnd_int(0, 100), rnd_int(0, 100)}};
+        p.release_at_min = rnd() & 1;
         int64_t t = rnd_int(0, 1000) * MIN_MS;
         for (int step = 0; step < 40; step++, t += rnd_int(1, 5) * MIN_MS) {
             int n = rnd_int(1, 12);
@@ -436,6 +439,76 @@ static void test_property_invariant(void **unused)
                     assert_int_not_equal(o.owner[r], COORD_OWNER_HORIZONTAL);
         }
     }
+}
+
+/* Property: release at minReplicas. Only cpu is released, with no horizontal
+ * owner while it lasts; a release needs a sustain since the start or the last
+ * take-back, at most minReplicas pods, and a load that fits them at half the
+ * target; a take-back needs a load that needs more pods at the target, or Auto
+ * moving the bottleneck. */
+static void test_property_release(void **unused)
+{
+    (void)unused;
+    rng_state = UINT64_C(0x5851f42d4c957f2d);
+    struct coord_pod_sample pods[8];
+    int releases = 0, takebacks = 0;
+    for (int trial = 0; trial < 1500; trial++) {
+        struct coord_params p;
+        struct coord_state st;
+        coord_params_default(&p);
+        p.bottleneck = (enum coord_bottleneck)rnd_int(0, 2); /* Auto, cpu, memory */
+        p.switch_sustain_ms = rnd_int(0, 180) * MIN_MS;
+        p.window_ms = rnd_int(60, 1440) * MIN_MS;
+        p.min_load_share = 0;
+        assert_int_equal(coord_params_validate(&p), 0);
+        coord_state_init(&st);
+        const int min = rnd_int(1, 3);
+        struct coord_horizontal h = {.enabled = true,
+                                     .vertical = true,
+                                     .min_replicas = min,
+                                     .target_utilization = {rnd_int(20, 100), rnd_int(20, 100)}};
+        int64_t t = 0, since = 0;
+        double cpu = rnd01(), mem = rnd01();
+        int released = 0;
+        for (int step = 0; step < 300; step++, t += rnd_int(1, 10) * MIN_MS) {
+            cpu = fmax(0, cpu + (rnd01() - 0.5) * 0.2);
+            mem = fmax(0, mem + (rnd01() - 0.5) * 0.2);
+            const int n = (rnd() % 4) ? min : rnd_int(1, 8);
+            pods_at(pods, n, cpu, mem);
+            assert_int_equal(coord_observe(&st, &p, t, pods, (size_t)n), 0);
+            struct coord_ownership o;
+            assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+            const double total = 1000 * cpu * n;
+            if (o.reason == COORD_R_RELEASED) {
+                assert_int_equal(o.released, COORD_CPU);
+                assert_int_equal(o.bottleneck, -1);
+                assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
+                assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+                assert_true(o.needed <= min);
+                if (o.changed) {
+                    assert_false(released);
+                    assert_true(t - since >= p.switch_sustain_ms);
+                    assert_true(n <= min);
+                    assert_true(coord_projected_replicas(total, 1000,
+                                                         (h.target_utilization[0] + 1) / 2, min,
+                                                         INT32_MAX) <= min);
+                    released = 1;
+                    releases++;
+                }
+            } else if (o.reason == COORD_R_TAKEN_BACK) {
+                assert_true(released && o.changed);
+                assert_true(o.needed > min || o.bottleneck != o.released);
+                assert_int_equal(o.owner[o.bottleneck], COORD_OWNER_HORIZONTAL);
+                released = 0;
+                since = t;
+                takebacks++;
+            } else {
+                assert_false(released);
+            }
+        }
+    }
+    /* The cases exercised both. */
+    assert_true(releases > 100 && takebacks > 100);
 }
 
 /* Property: Auto never switches owners faster than the hysteresis allows. */
@@ -663,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_group_size_model),
         cmocka_unit_test(test_property_invariant),
         cmocka_unit_test(test_property_hysteresis),
+        cmocka_unit_test(test_property_release),
         cmocka_unit_test(test_property_daily_cap),
         cmocka_unit_test(test_property_projected_replicas),
         cmocka_unit_test(test_settled_replicas),

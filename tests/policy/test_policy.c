@@ -269,7 +269,8 @@ static void test_coordination(void **state)
                        "    minLoadShare: 0\n"
                        "    memoryTargetUtilization: 65\n"
                        "    memoryOutrunBudget: 3\n"
-                       "    groupSettleSeconds: 900\n";
+                       "    groupSettleSeconds: 900\n"
+                       "    releaseAtMinReplicas: false\n";
     assert_int_equal(load(good, &p, err, sizeof(err)), 0);
     assert_int_equal(p.mode, POLICY_MODE_COORDINATED);
     assert_int_equal(p.bottleneck, POLICY_BOTTLENECK_MEMORY);
@@ -287,6 +288,8 @@ static void test_coordination(void **state)
     assert_int_equal(p.coordination.memory_outrun_budget, 3);
     assert_true(p.coordination.has_group_settle);
     assert_int_equal(p.coordination.group_settle_s, 900);
+    assert_true(p.coordination.has_release_at_min);
+    assert_int_equal(p.coordination.release_at_min, 0);
 
     static const struct {
         const char *field, *value;
@@ -305,6 +308,9 @@ static void test_coordination(void **state)
         {"groupSettleSeconds", "-1"},
         {"groupSettleSeconds", "2592001"},
         {"groupSettleSeconds", "1h"},
+        {"releaseAtMinReplicas", "1"},
+        {"releaseAtMinReplicas", "\"true\""},
+        {"releaseAtMinReplicas", "yes please"},
         {"bottleneck", "disk"},
         {"nosuchField", "1"},
         {"windowSeconds", "1.0e300"},

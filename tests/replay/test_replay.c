@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "podscaler/coord.h"
 #include "podscaler/replay.h"
 
 #define EPS 1e-9
@@ -426,12 +427,16 @@ static void test_pipeline(void **state)
     pipeline_state_free(ps);
 }
 
-/* The coordinated built-in with cpu as the bottleneck, for one container "main". */
+/* The coordinated built-in with cpu as the bottleneck, for one container "main".
+ * The tests that use it follow the group-size model through nights at one pod:
+ * cpu stays the HPA's (no release at minReplicas, test_pipeline_release). */
 static struct pipeline_state *coordinated_cpu(void)
 {
     struct ps_policy p;
     policy_builtin("coordinated", &p);
     p.bottleneck = POLICY_BOTTLENECK_CPU;
+    p.coordination.release_at_min = 0;
+    p.coordination.has_release_at_min = 1;
     const char *names[1] = {"main"};
     struct pipeline_state *ps = NULL;
     assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
@@ -543,6 +548,87 @@ static void test_pipeline_zero_memory_window(void **state)
     pipeline_state_free(ps);
 }
 
+/* Release at minReplicas: a cpu request sized for 5 cores on a pod that uses a
+ * third of one. The HPA can go no lower than one pod, so upstream leaves the
+ * request as it is. Once Auto has its history and the pod has idled two hours
+ * under half the target, cpu goes to the vertical scaler, which sizes it, and
+ * the HPA waits. When the load needs more pods at the reference request, cpu
+ * comes back: the request returns to the reference in the same step and the
+ * HPA scales out. With releaseAtMinReplicas false cpu stays the HPA's. */
+static void test_pipeline_release(void **state)
+{
+    (void)state;
+    const char *names[1] = {"main"};
+    for (int on = 1; on >= 0; on--) {
+        struct ps_policy p;
+        policy_builtin("coordinated", &p);
+        p.coordination.release_at_min = (int8_t)on;
+        p.coordination.has_release_at_min = 1;
+        struct pipeline_state *ps = NULL;
+        assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+        int64_t rc_ = 5000, rm = INT64_C(1) << 30, lc = POLICY_UNSET, lm = POLICY_UNSET;
+        double cpu[64], mem[64];
+        int replicas = 1, released_at = -1, taken_back_at = -1, scaled_out_at = -1;
+        int64_t lowest_cpu = rc_;
+        for (int64_t t = 0; t < 2 * 86400; t += 300) {
+            /* A third of a core for a day, then 10 cores in all. */
+            const double total = t < 86400 ? 330 : 10000;
+            for (int j = 0; j < replicas; j++) {
+                cpu[j] = total / replicas;
+                mem[j] = 3e8;
+            }
+            struct pipeline_obs obs =
+                one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
+            struct pipeline_decision d;
+            assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+            const int released = d.owner[COORD_CPU] == COORD_OWNER_VERTICAL;
+            if (d.ownership_changed && released) {
+                assert_int_equal(released_at, -1);
+                assert_non_null(strstr(d.ownership_reason, "cpu released to the vertical"));
+                assert_int_equal(d.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+                released_at = (int)t;
+            }
+            if (d.ownership_changed && !released && released_at >= 0) {
+                assert_non_null(strstr(d.ownership_reason, "cpu back to the horizontal"));
+                taken_back_at = (int)t;
+                /* The handover puts the reference request back in the same step. */
+                assert_true(d.resources && d.handover);
+                assert_int_equal(d.cpu_request_milli[0], 5000);
+            }
+            if (released && taken_back_at < 0)
+                assert_false(d.scale); /* the HPA waits */
+            if (d.resources) {
+                if (!released && !d.handover)
+                    assert_int_equal(d.cpu_request_milli[0], rc_); /* rule 4 */
+                rc_ = d.cpu_request_milli[0];
+                rm = d.mem_request_bytes[0];
+                if (rc_ < lowest_cpu)
+                    lowest_cpu = rc_;
+            }
+            if (d.scale) {
+                if (scaled_out_at < 0 && d.replicas_after > replicas)
+                    scaled_out_at = (int)t;
+                replicas = d.replicas_after;
+            }
+            assert_true(replicas >= 1 && replicas <= 64);
+        }
+        if (on) {
+            /* After Auto's first choice (a quarter of the window's 48 slots of
+             * 30 minutes: 12 slots, the first partly filled) and two hours of
+             * idling. */
+            assert_true(released_at >= 7 * 3600 && released_at < 8 * 3600);
+            assert_true(lowest_cpu < 1000); /* sized for the third of a core */
+            assert_true(taken_back_at >= 86400 && taken_back_at <= 86400 + 600);
+        } else {
+            assert_int_equal(released_at, -1);
+            assert_int_equal(lowest_cpu, 5000);
+        }
+        assert_true(scaled_out_at >= 86400 && scaled_out_at <= 86400 + 600);
+        assert_int_equal(replicas, 3); /* 10 cores at 80% of the reference 5000m */
+        pipeline_state_free(ps);
+    }
+}
+
 /* Replay's simulated pods repeat the recorded ones, and says so (period): the
  * recommender then adds each distinct CPU sample once with its count. The
  * decisions are those of the same pods observed without the claim, for the
@@ -622,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_group_size),
         cmocka_unit_test(test_pipeline_zero_memory_window),
         cmocka_unit_test(test_pipeline_period),
+        cmocka_unit_test(test_pipeline_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
