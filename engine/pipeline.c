@@ -1481,7 +1481,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
     if ((rc = coord_check_invariant(&co->own, ch, C)))
         return rc;
-    /* Formatted only for a change that stands: the gate holds most proposals. */
+    /* Formatted only for a change that stands: the gate above may hold it. */
     if (from_updater)
         vertical_reason(s->v, out);
     vertical_commit(s->v, C, obs->now_ms);

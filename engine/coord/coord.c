@@ -603,9 +603,9 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
     }
     /* Idle: the load would fit minReplicas pods at half the target, so that the
      * release is for a request clearly larger than the load needs, and the
-     * load must double before it is taken back. */
-    /* Not before the history Auto needs for a first choice: the vertical
-     * scaler's estimate of a resource it never sized needs it as much. */
+     * load must double before it is taken back. Not before the history Auto
+     * needs for a first choice: the vertical scaler's estimate of a resource it
+     * never sized needs it as much. */
     const bool idle = able && out->reason != COORD_R_AUTO_NO_HISTORY &&
                       slots_in_window(st, p, now_ms) >= AUTO_MIN_SLOTS &&
                       st->last_replicas <= h->min_replicas && !out->changed &&
@@ -622,7 +622,6 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
     if (out->idle_ms < p->switch_sustain_ms)
         return;
     st->released = (int8_t)bn;
-    st->releases++;
     for (int r = 0; r < COORD_NRES; r++)
         out->owner[r] = COORD_OWNER_VERTICAL;
     out->previous = bn;

@@ -131,7 +131,6 @@ struct coord_state {
      * and since when the HPA has been idle at minReplicas (INT64_MIN: it is not). */
     int8_t released;
     int64_t idle_since_ms;
-    uint32_t releases;
     /* Auto's pressures, valid while no slot changed and the window covers the
      * same slots (the slot indices of its two ends) under the same parameters. */
     uint8_t cache_valid;
