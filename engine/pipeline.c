@@ -358,8 +358,9 @@ static int hpa_sync(struct hpa_part *h, const char *const *names, const struct p
         hc->request_milli[HPA_RES_CPU] = obs->cpu_request_milli[c];
         hc->request_milli[HPA_RES_MEMORY] = to_milli(obs->mem_request_bytes[c]);
     }
-    /* Only the times change between syncs: a memset per pod and sync was a
-     * twentieth of a naive policy's replay. */
+    /* Pods are set up once (a memset per pod and sync was a twentieth of a
+     * naive policy's replay). Started a week before they are first seen and
+     * ready since, they stay past every CPU initialization rule: old pods. */
     for (size_t j = h->pods_set; j < m; j++) {
         struct hpa_pod *pod = &h->pods[j];
         memset(pod, 0, sizeof(*pod));
@@ -367,23 +368,23 @@ static int hpa_sync(struct hpa_part *h, const char *const *names, const struct p
         pod->phase = HPA_PHASE_RUNNING;
         pod->ready = HPA_CS_TRUE;
         pod->has_start_time = 1;
+        pod->ready_transition_ms = obs->now_ms - OLD_POD_MS;
+        pod->start_time_ms = obs->now_ms - OLD_POD_MS;
         pod->containers = h->conts; /* one template */
         pod->n_containers = C;
     }
     if (m > h->pods_set)
         h->pods_set = m;
-    for (size_t j = 0; j < m; j++) {
-        struct hpa_pod *pod = &h->pods[j];
-        pod->ready_transition_ms = obs->now_ms - OLD_POD_MS;
-        pod->start_time_ms = obs->now_ms - OLD_POD_MS;
-    }
     struct hpa_metric_input mi[POLICY_MAX_METRICS];
     for (size_t i = 0; i < h->spec.n_metrics; i++) {
         const struct hpa_metric_spec *ms = &h->metrics[i];
         struct hpa_pod_sample *smp = h->samples + i * h->cap;
         const double *col = ms->resource == HPA_RES_MEMORY ? obs->mem_bytes : obs->cpu_milli;
         const double unit = ms->resource == HPA_RES_MEMORY ? 1000.0 : 1.0;
-        for (size_t j = 0; j < m; j++) {
+        /* Pods that repeat others (obs->period) get copies of their samples. */
+        const size_t distinct =
+            obs->period > 0 && (size_t)obs->period < m ? (size_t)obs->period : m;
+        for (size_t j = 0; j < distinct; j++) {
             double v = 0;
             for (uint32_t c = 0; c < C; c++)
                 if (!ms->container || strcmp(ms->container, names[c]) == 0)
@@ -393,6 +394,11 @@ static int hpa_sync(struct hpa_part *h, const char *const *names, const struct p
             smp[j].value_milli = unit > 1.0 ? to_milli(whole(v)) : whole(v);
             smp[j].timestamp_ms = obs->now_ms;
             smp[j].window_ms = HPA_SYNC_PERIOD_MS;
+        }
+        for (size_t have = distinct; have < m;) {
+            const size_t len = have < m - have ? have : m - have;
+            memcpy(smp + have, smp, len * sizeof(smp[0]));
+            have += len;
         }
         memset(&mi[i], 0, sizeof(mi[i]));
         mi[i].fetch = HPA_FETCH_OK;

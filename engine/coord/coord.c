@@ -607,11 +607,11 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
      * needs for a first choice: the vertical scaler's estimate of a resource it
      * never sized needs it as much. */
     const bool idle = able && out->reason != COORD_R_AUTO_NO_HISTORY &&
-                      slots_in_window(st, p, now_ms) >= AUTO_MIN_SLOTS &&
                       st->last_replicas <= h->min_replicas && !out->changed &&
                       coord_projected_replicas(st->last_total[bn], st->ref_request[bn],
                                                (h->target_utilization[bn] + 1) / 2, h->min_replicas,
-                                               INT32_MAX) <= h->min_replicas;
+                                               INT32_MAX) <= h->min_replicas &&
+                      slots_in_window(st, p, now_ms) >= AUTO_MIN_SLOTS;
     if (!idle) {
         st->idle_since_ms = INT64_MIN;
         return;
