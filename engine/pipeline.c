@@ -212,6 +212,24 @@ static int64_t whole(double v)
     return (int64_t)llround(v);
 }
 
+void pipeline_repeat_fill(void *base, size_t have, size_t want)
+{
+    unsigned char *b = base;
+    while (have > 0 && have < want) {
+        const size_t len = have < want - have ? have : want - have;
+        memcpy(b + have, b, len);
+        have += len;
+    }
+}
+
+/* How many of the observed pods are distinct: pod j repeats pod j mod the
+ * result (pipeline_obs.period), all of them when nothing is claimed. */
+static size_t distinct_pods(const struct pipeline_obs *obs)
+{
+    const size_t m = (size_t)obs->replicas;
+    return obs->period > 0 && (size_t)obs->period < m ? (size_t)obs->period : m;
+}
+
 /* Milli-units of a whole amount, saturating (memory in the HPA's milli-bytes). */
 static int64_t to_milli(int64_t v)
 {
@@ -382,8 +400,7 @@ static int hpa_sync(struct hpa_part *h, const char *const *names, const struct p
         const double *col = ms->resource == HPA_RES_MEMORY ? obs->mem_bytes : obs->cpu_milli;
         const double unit = ms->resource == HPA_RES_MEMORY ? 1000.0 : 1.0;
         /* Pods that repeat others (obs->period) get copies of their samples. */
-        const size_t distinct =
-            obs->period > 0 && (size_t)obs->period < m ? (size_t)obs->period : m;
+        const size_t distinct = distinct_pods(obs);
         for (size_t j = 0; j < distinct; j++) {
             double v = 0;
             for (uint32_t c = 0; c < C; c++)
@@ -395,11 +412,7 @@ static int hpa_sync(struct hpa_part *h, const char *const *names, const struct p
             smp[j].timestamp_ms = obs->now_ms;
             smp[j].window_ms = HPA_SYNC_PERIOD_MS;
         }
-        for (size_t have = distinct; have < m;) {
-            const size_t len = have < m - have ? have : m - have;
-            memcpy(smp + have, smp, len * sizeof(smp[0]));
-            have += len;
-        }
+        pipeline_repeat_fill(smp, distinct * sizeof(smp[0]), m * sizeof(smp[0]));
         memset(&mi[i], 0, sizeof(mi[i]));
         mi[i].fetch = HPA_FETCH_OK;
         mi[i].pod_samples = smp;
@@ -588,9 +601,6 @@ static int vertical_observe(struct vpa_part *v, const struct pipeline_obs *obs, 
             v->started_ms[i] = v->pods_started_ms;
     }
     memset(v->oom_now, 0, sizeof(v->oom_now));
-    /* Re-expressed usage (coordinated) is a function of each pod's own usage,
-     * so it repeats with the observed usage. */
-    const size_t period = obs->period > 0 && (size_t)obs->period < m ? (size_t)obs->period : 0;
     for (size_t j = 0; j < m; j++) {
         for (uint32_t c = 0; c < C; c++) {
             struct vpa_container *cs = &v->cs[j * C + c];
@@ -605,11 +615,6 @@ static int vertical_observe(struct vpa_part *v, const struct pipeline_obs *obs, 
                     return rc;
                 v->started_ms[j * C + c] = obs->now_ms;
             }
-            if (!period) {
-                rc = vpa_container_add_cpu(cs, a, whole(cpu[j * C + c]), obs->now_ms);
-                if (rc && rc != VPA_EORDER)
-                    return rc;
-            }
             if (v->skip_zero_memory && whole(mem[j * C + c]) == 0)
                 continue;
             rc = vpa_container_add_memory(cs, a, whole(mem[j * C + c]), obs->now_ms);
@@ -617,8 +622,11 @@ static int vertical_observe(struct vpa_part *v, const struct pipeline_obs *obs, 
                 return rc;
         }
     }
-    /* CPU samples touch no memory state: they may come after the memory ones.
-     * Memory peaks are per pod (each its own window) and stay in pod order. */
+    /* CPU samples touch no memory state: they may come after the memory ones,
+     * which stay per pod (each pod has its own peak window). Each distinct
+     * sample is added once with its count; re-expressed usage (coordinated) is
+     * a function of each pod's own usage, so it repeats as the observed does. */
+    const size_t period = distinct_pods(obs);
     for (size_t i = 0; i < period; i++) {
         for (uint32_t c = 0; c < C; c++) {
             size_t taken;
@@ -1338,7 +1346,8 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
 
     /* Released (coord_decide_ownership): the HPA waits at minReplicas. */
-    if (s->h && co->own.reason != COORD_R_RELEASED) {
+    const int released = co->st.released;
+    if (s->h && released < 0) {
         /* Auto or a fixed bottleneck: the HPA's one metric follows the owner. */
         if (s->policy.horizontal.n_metrics == 0 && bn >= 0) {
             struct hpa_metric_spec *ms = &s->h->metrics[0];
@@ -1363,7 +1372,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     int target = (int)m;
     /* A released bottleneck keeps the model: the HPA would run the count the
      * load projects (minReplicas, until the load takes it back). */
-    const int bn_model = bn >= 0 ? bn : co->st.released;
+    const int bn_model = bn >= 0 ? bn : released;
     const int grouped = s->h && bn_model >= 0 && m > 0 && co->st.ref_replicas > 0;
     s->v->convert = grouped;
     /* The group the recommendations are converted to: the smallest of the

@@ -940,14 +940,11 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
                     smem[(size_t)j * C + c] = v > 0 ? v : 0;
                 }
             }
-            /* The pods past the recorded ones repeat them: copies, in blocks that
-             * double as they go. */
-            for (size_t have = (size_t)distinct * C, want = (size_t)m * C; have < want;) {
-                const size_t len = have < want - have ? have : want - have;
-                memcpy(scpu + have, scpu, len * sizeof(double));
-                memcpy(smem + have, smem, len * sizeof(double));
-                have += len;
-            }
+            /* The pods past the recorded ones repeat them. */
+            pipeline_repeat_fill(scpu, (size_t)distinct * C * sizeof(double),
+                                 (size_t)m * C * sizeof(double));
+            pipeline_repeat_fill(smem, (size_t)distinct * C * sizeof(double),
+                                 (size_t)m * C * sizeof(double));
         }
         /* Score the state in force during this step. */
         double cpu_use_tot = 0, mem_use_tot = 0, cpu_req_tot = 0, mem_req_tot = 0;

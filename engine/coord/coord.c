@@ -560,6 +560,17 @@ static void auto_bottleneck(struct coord_state *st, const struct coord_params *p
     auto_switch(st, now_ms, other, COORD_R_AUTO_SWITCH, out);
 }
 
+/* `res` released: no horizontal owner. */
+static void own_released(struct coord_ownership *out, int res, bool changed)
+{
+    for (int r = 0; r < COORD_NRES; r++)
+        out->owner[r] = COORD_OWNER_VERTICAL;
+    out->bottleneck = -1;
+    out->released = res;
+    out->changed = changed;
+    out->reason = COORD_R_RELEASED;
+}
+
 /* release_at_min, after rule 3 or a fixed bottleneck chose out->bottleneck. */
 static void release_step(struct coord_state *st, const struct coord_params *p,
                          const struct coord_horizontal *h, int64_t now_ms,
@@ -581,12 +592,7 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
     if (st->released >= 0) {
         const int was = st->released;
         if (able && bn == was && out->needed <= h->min_replicas) {
-            for (int r = 0; r < COORD_NRES; r++)
-                out->owner[r] = COORD_OWNER_VERTICAL;
-            out->bottleneck = -1;
-            out->released = was;
-            out->changed = false;
-            out->reason = COORD_R_RELEASED;
+            own_released(out, was, false);
             out->idle_ms = now_ms - st->idle_since_ms;
             return;
         }
@@ -622,13 +628,8 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
     if (out->idle_ms < p->switch_sustain_ms)
         return;
     st->released = (int8_t)bn;
-    for (int r = 0; r < COORD_NRES; r++)
-        out->owner[r] = COORD_OWNER_VERTICAL;
     out->previous = bn;
-    out->bottleneck = -1;
-    out->released = bn;
-    out->changed = true;
-    out->reason = COORD_R_RELEASED;
+    own_released(out, bn, true);
 }
 
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,

@@ -119,4 +119,8 @@ int pipeline_step(struct pipeline_state *s, const struct pipeline_obs *obs,
 
 const char *pipeline_strerror(int code);
 
+/* Fills base[have, want) (bytes) by repeating base[0, have), in blocks that
+ * double: how pods that repeat others (pipeline_obs.period) are laid out. */
+void pipeline_repeat_fill(void *base, size_t have, size_t want);
+
 #endif
