@@ -1249,6 +1249,72 @@ static unsigned change_flags(const struct vpa_part *v, const struct pipeline_dec
     return flags;
 }
 
+/* A proposed vertical change (out->resources) through rule 4's filter, rule 5
+ * and the daily cap: it stands and is committed, or out->resources is cleared
+ * (held_reason says why when the gate held it). */
+static int vertical_stand(struct pipeline_state *s, const struct pipeline_obs *obs,
+                          struct pipeline_decision *out, int from_updater)
+{
+    struct coord_part *co = s->co;
+    const uint32_t C = obs->n_containers;
+    int rc;
+    /* Rule 4, by construction and checked again. */
+    struct coord_container_change ch[PIPELINE_MAX_CONTAINERS];
+    for (uint32_t c = 0; c < C; c++) {
+        ch[c].request_before[COORD_CPU] = obs->cpu_request_milli[c];
+        ch[c].request_before[COORD_MEMORY] = obs->mem_request_bytes[c];
+        ch[c].limit_before[COORD_CPU] = obs->cpu_limit_milli[c];
+        ch[c].limit_before[COORD_MEMORY] = obs->mem_limit_bytes[c];
+        ch[c].request_after[COORD_CPU] = out->cpu_request_milli[c];
+        ch[c].request_after[COORD_MEMORY] = out->mem_request_bytes[c];
+        ch[c].limit_after[COORD_CPU] = out->cpu_limit_milli[c];
+        ch[c].limit_after[COORD_MEMORY] = out->mem_limit_bytes[c];
+    }
+    int changing = coord_filter_vertical(&co->own, ch, C);
+    if (changing < 0)
+        return changing;
+    uint8_t touched = 0;
+    for (uint32_t c = 0; c < C; c++) {
+        out->cpu_request_milli[c] = ch[c].request_after[COORD_CPU];
+        out->mem_request_bytes[c] = ch[c].request_after[COORD_MEMORY];
+        out->cpu_limit_milli[c] = ch[c].limit_after[COORD_CPU];
+        out->mem_limit_bytes[c] = ch[c].limit_after[COORD_MEMORY];
+        if (ch[c].request_after[COORD_CPU] != ch[c].request_before[COORD_CPU])
+            touched |= POLICY_RES_BIT(POLICY_RES_CPU);
+        if (ch[c].request_after[COORD_MEMORY] != ch[c].request_before[COORD_MEMORY])
+            touched |= POLICY_RES_BIT(POLICY_RES_MEMORY);
+    }
+    out->resources_touched = touched;
+    if (changing == 0 || touched == 0) {
+        out->resources = 0;
+        s->v->pending_evict = 0;
+        return 0;
+    }
+    const unsigned flags = change_flags(s->v, out, ch, C, from_updater);
+    /* Rule 5 and the daily cap coordinate with a horizontal scaler; with none,
+     * the upstream updater's own eviction restriction is the whole rule. */
+    if (s->h) {
+        enum coord_gate_reason g =
+            coord_gate_vertical(&co->st, &co->params, obs->now_ms, flags, obs->replicas,
+                                s->policy.horizontal.min_replicas);
+        if (g != COORD_GATE_OK) {
+            snprintf(out->held_reason, sizeof(out->held_reason), "%s", coord_gate_reason_name(g));
+            out->resources = 0;
+            s->v->pending_evict = 0;
+            return 0;
+        }
+    }
+    if ((rc = coord_check_invariant(&co->own, ch, C)))
+        return rc;
+    /* Formatted only for a change that stands: the gate above may hold it. */
+    if (from_updater)
+        vertical_reason(s->v, out);
+    vertical_commit(s->v, C, obs->now_ms);
+    coord_note_vertical_change(&co->st, obs->now_ms, flags);
+    out->cap_counted = s->h ? coord_change_counts(flags) : -1;
+    return 0;
+}
+
 static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs *obs,
                             struct pipeline_decision *out)
 {
@@ -1442,67 +1508,24 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
     if ((rc = vertical_step(s, obs, cpu, mem, out)))
         return rc;
-    const int from_updater = out->resources;
-    if (!out->resources && grouped && out->scale && (rc = follow_group(s, obs, out, mask)))
+    if (out->resources) {
+        if ((rc = vertical_stand(s, obs, out, 1)))
+            return rc;
+        if (out->resources || !grouped || !out->scale)
+            return 0;
+        /* The updater's move was held or filtered away, but the group changes
+         * under the pods now: what they need for it must not wait for the
+         * next step (a scale-in with the cap reached left a pod one step
+         * below its memory, a would-be OOM). */
+    } else if (!grouped || !out->scale) {
+        return 0;
+    }
+    if ((rc = follow_group(s, obs, out, mask)))
         return rc;
     if (!out->resources)
         return 0;
-
-    /* Rule 4, by construction and checked again. */
-    struct coord_container_change ch[PIPELINE_MAX_CONTAINERS];
-    for (uint32_t c = 0; c < C; c++) {
-        ch[c].request_before[COORD_CPU] = obs->cpu_request_milli[c];
-        ch[c].request_before[COORD_MEMORY] = obs->mem_request_bytes[c];
-        ch[c].limit_before[COORD_CPU] = obs->cpu_limit_milli[c];
-        ch[c].limit_before[COORD_MEMORY] = obs->mem_limit_bytes[c];
-        ch[c].request_after[COORD_CPU] = out->cpu_request_milli[c];
-        ch[c].request_after[COORD_MEMORY] = out->mem_request_bytes[c];
-        ch[c].limit_after[COORD_CPU] = out->cpu_limit_milli[c];
-        ch[c].limit_after[COORD_MEMORY] = out->mem_limit_bytes[c];
-    }
-    int changing = coord_filter_vertical(&co->own, ch, C);
-    if (changing < 0)
-        return changing;
-    uint8_t touched = 0;
-    for (uint32_t c = 0; c < C; c++) {
-        out->cpu_request_milli[c] = ch[c].request_after[COORD_CPU];
-        out->mem_request_bytes[c] = ch[c].request_after[COORD_MEMORY];
-        out->cpu_limit_milli[c] = ch[c].limit_after[COORD_CPU];
-        out->mem_limit_bytes[c] = ch[c].limit_after[COORD_MEMORY];
-        if (ch[c].request_after[COORD_CPU] != ch[c].request_before[COORD_CPU])
-            touched |= POLICY_RES_BIT(POLICY_RES_CPU);
-        if (ch[c].request_after[COORD_MEMORY] != ch[c].request_before[COORD_MEMORY])
-            touched |= POLICY_RES_BIT(POLICY_RES_MEMORY);
-    }
-    out->resources_touched = touched;
-    if (changing == 0 || touched == 0) {
-        out->resources = 0;
-        s->v->pending_evict = 0;
-        return 0;
-    }
-    const unsigned flags = change_flags(s->v, out, ch, C, from_updater);
-    /* Rule 5 and the daily cap coordinate with a horizontal scaler; with none,
-     * the upstream updater's own eviction restriction is the whole rule. */
-    if (s->h) {
-        enum coord_gate_reason g =
-            coord_gate_vertical(&co->st, &co->params, obs->now_ms, flags, obs->replicas,
-                                s->policy.horizontal.min_replicas);
-        if (g != COORD_GATE_OK) {
-            snprintf(out->held_reason, sizeof(out->held_reason), "%s", coord_gate_reason_name(g));
-            out->resources = 0;
-            s->v->pending_evict = 0;
-            return 0;
-        }
-    }
-    if ((rc = coord_check_invariant(&co->own, ch, C)))
-        return rc;
-    /* Formatted only for a change that stands: the gate above may hold it. */
-    if (from_updater)
-        vertical_reason(s->v, out);
-    vertical_commit(s->v, C, obs->now_ms);
-    coord_note_vertical_change(&co->st, obs->now_ms, flags);
-    out->cap_counted = s->h ? coord_change_counts(flags) : -1;
-    return 0;
+    out->held_reason[0] = '\0';
+    return vertical_stand(s, obs, out, 0);
 }
 
 /* ---- the step ---- */

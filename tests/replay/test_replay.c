@@ -510,6 +510,66 @@ static void test_pipeline_group_size(void **state)
     pipeline_state_free(ps);
 }
 
+/* A scale-in while the daily cap holds the updater's moves: the memory the
+ * remaining pods need for the smaller group is raised in the same step, as an
+ * exempt raise, whatever the updater proposed. The updater once proposed an
+ * in-range move at such a step; the cap held it, and the raise for the group
+ * waited a step with the pods past their memory (two would-be OOMs on
+ * google2019-tasks' second half). Same world as test_pipeline_group_size, with
+ * the cap at 1 and a load that wanders by 30%, so that in-range moves are
+ * proposed often and held nearly always. */
+static void test_pipeline_scale_in_at_cap(void **state)
+{
+    (void)state;
+    struct ps_policy p;
+    policy_builtin("coordinated", &p);
+    p.bottleneck = POLICY_BOTTLENECK_CPU;
+    p.coordination.release_at_min = 0;
+    p.coordination.has_release_at_min = 1;
+    p.coordination.max_vertical_changes_per_day = 1;
+    p.coordination.has_max_changes = 1;
+    const char *names[1] = {"main"};
+    struct pipeline_state *ps = NULL;
+    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    const double a = 200e6, load_mem = 1.6e9;
+    int64_t rc_ = 1000, rm = INT64_C(2) << 30, lc = POLICY_UNSET, lm = POLICY_UNSET;
+    double cpu[64], mem[64];
+    int replicas = 1, over = 0, scale_ins = 0, followed = 0;
+    uint64_t x = 11;
+    for (int64_t t = 0; t < 6 * 86400; t += 60) {
+        const int day = (t % 86400) >= 8 * 3600 && (t % 86400) < 20 * 3600;
+        /* Evenings step down, so the group shrinks in several scale-ins. */
+        const double load_cpu = day                                                 ? 3600
+                                : (t % 86400) < 22 * 3600 && t % 86400 >= 20 * 3600 ? 1500
+                                                                                    : 300;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        const double wander = 1.0 + 0.3 * (double)(x >> 11) / 9007199254740992.0;
+        for (int j = 0; j < replicas; j++) {
+            cpu[j] = load_cpu / replicas;
+            mem[j] = a + load_mem * wander / replicas;
+            if (t >= 2 * 86400 && mem[j] > (double)rm)
+                over++;
+        }
+        struct pipeline_obs obs = one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
+        struct pipeline_decision d;
+        assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+        if (d.resources) {
+            assert_int_equal(d.cpu_request_milli[0], rc_);
+            rm = d.mem_request_bytes[0];
+        }
+        if (d.scale && d.replicas_after < replicas && t >= 2 * 86400) {
+            scale_ins++;
+            followed += d.resources && d.cap_counted == 0;
+        }
+        if (d.scale)
+            replicas = d.replicas_after;
+    }
+    assert_true(scale_ins >= 8);
+    assert_true(followed >= 1);
+    assert_int_equal(over, 0);
+    pipeline_state_free(ps);
+}
+
 /* Upstream's memory window keeps no peak when it opens on a 0 sample: later
  * samples replace a peak only when the old one is not 0. Recorded traces hold
  * such zeros (bitbrains-rnd: 33,175). The upstream VPA leaves the window when
@@ -706,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_sink),
         cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_pipeline_group_size),
+        cmocka_unit_test(test_pipeline_scale_in_at_cap),
         cmocka_unit_test(test_pipeline_zero_memory_window),
         cmocka_unit_test(test_pipeline_period),
         cmocka_unit_test(test_pipeline_release),
