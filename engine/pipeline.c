@@ -1421,7 +1421,19 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
             ms->target.average_utilization =
                 bn == COORD_MEMORY ? co->params.memory_target_utilization : co->target_utilization;
         }
-        if ((rc = horizontal_step(s, obs, out)))
+        /* At a handover the HPA measures against the request it hands back
+         * (the reference), not the one the vertical side had sized and that
+         * this step replaces: against a CPU request shrunk to 49m a VM was
+         * scaled from 1 to 4 pods, then 8, then back to 1, the memory of the
+         * one pod left a step behind (bitbrains-rnd). */
+        struct pipeline_obs hobs = *obs;
+        if (out->handover) {
+            hobs.cpu_request_milli = out->cpu_request_milli;
+            hobs.mem_request_bytes = out->mem_request_bytes;
+            hobs.cpu_limit_milli = out->cpu_limit_milli;
+            hobs.mem_limit_bytes = out->mem_limit_bytes;
+        }
+        if ((rc = horizontal_step(s, &hobs, out)))
             return rc;
         if (out->scale)
             coord_note_scale_event(&co->st, obs->now_ms);
