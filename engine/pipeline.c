@@ -728,12 +728,13 @@ static int recommend(const struct pipeline_state *s, const struct vpa_part *v, u
                              VPA_ROUND_MEM_BYTES, out, PIPELINE_MAX_CONTAINERS);
 }
 
-static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *obs,
-                         const double *cpu, const double *mem, struct pipeline_decision *out)
+/* The recommender's half of the vertical step: this observation into the
+ * histograms, and a fresh recommendation when its interval has passed. */
+static int vertical_learn(struct pipeline_state *s, const struct pipeline_obs *obs,
+                          const double *cpu, const double *mem)
 {
     struct vpa_part *v = s->v;
     const uint32_t C = obs->n_containers;
-    v->pending_evict = 0;
     int rc = vertical_observe(v, obs, cpu, mem);
     if (rc)
         return rc;
@@ -756,6 +757,18 @@ static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *ob
         v->have_rec = 1;
         v->last_rec_ms = obs->now_ms;
     }
+    return 0;
+}
+
+static int vertical_step(struct pipeline_state *s, const struct pipeline_obs *obs,
+                         const double *cpu, const double *mem, struct pipeline_decision *out)
+{
+    struct vpa_part *v = s->v;
+    const uint32_t C = obs->n_containers;
+    v->pending_evict = 0;
+    int rc = vertical_learn(s, obs, cpu, mem);
+    if (rc)
+        return rc;
     if (!v->have_rec || obs->now_ms - v->last_upd_ms < VPA_UPDATER_INTERVAL_MS)
         return 0;
     if (v->convert)
@@ -1130,8 +1143,13 @@ static int64_t sum_requests(const int64_t *req, uint32_t C)
  * group needs more of a resource the vertical part owns, its request follows at
  * once (in place: the updater's in-range rule would wait while per-pod usage
  * climbs past the request). Decreases wait for the updater. */
-static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs,
-                        struct pipeline_decision *out, unsigned mask)
+/* Raises out's requests (limits keeping their ratio) of the resources in mask
+ * to the recommendation converted to the group running now, where it is
+ * higher: what the pods need now. Returns the POLICY_RES_BIT of what it raised;
+ * 0 where the update mode cannot resize in place. out holds every container's
+ * values already. */
+static uint8_t raise_to_target(struct pipeline_state *s, const struct pipeline_obs *obs,
+                               struct pipeline_decision *out, unsigned mask)
 {
     struct vpa_part *v = s->v;
     const uint32_t C = obs->n_containers;
@@ -1141,7 +1159,6 @@ static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs
     convert_group_size(v);
     uint8_t touched = 0;
     for (uint32_t c = 0; c < C; c++) {
-        keep_current(out, obs, c);
         const struct vpa_rec *r = NULL;
         for (size_t i = 0; i < v->rec.n; i++)
             if (strcmp(v->recs[i].name, s->name_ptrs[c]) == 0)
@@ -1167,12 +1184,23 @@ static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs
             touched |= (uint8_t)POLICY_RES_BIT(res == VPA_CPU ? POLICY_RES_CPU : POLICY_RES_MEMORY);
         }
     }
+    return touched;
+}
+
+/* The group changes under the pods this step: the requests follow it up at
+ * once (an exempt raise, docs/coordination.md rule 5). */
+static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs,
+                        struct pipeline_decision *out, unsigned mask)
+{
+    for (uint32_t c = 0; c < obs->n_containers; c++)
+        keep_current(out, obs, c);
+    const uint8_t touched = raise_to_target(s, obs, out, mask);
     if (!touched)
         return 0;
     out->resources = 1;
     out->resources_touched = touched;
     out->pods_restarted = 0;
-    v->pending_evict = 0;
+    s->v->pending_evict = 0;
     snprintf(out->resources_reason, sizeof(out->resources_reason),
              "resized in place: the group went from %d to %d pods", obs->replicas,
              out->replicas_after);
@@ -1515,8 +1543,30 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         mask |= VPA_RES_MEM;
     vertical_own(s, mask);
     if (out->handover) {
-        /* The recommender still learns from this observation; the updater waits. */
-        return vertical_observe(s->v, obs, cpu, mem);
+        /* The recommender still learns from this observation; the updater waits.
+         * But the resource the handover takes from the HPA (its previous
+         * bottleneck) is the vertical side's from this step, and when Auto took
+         * memory back because a pod outran its request, that pod needs more now:
+         * it is raised in the same decision, as follow_group would, instead of a
+         * step later (23 of bitbrains-rnd's would-be OOMs). The decision's owners
+         * are then the vertical side's for both: neither request it changes is
+         * the HPA's until it lands. */
+        if ((rc = vertical_learn(s, obs, cpu, mem)))
+            return rc;
+        const int freed = before;
+        if (freed >= 0 && freed != bn && grouped && co->own.owner[freed] == COORD_OWNER_VERTICAL) {
+            const uint8_t raised =
+                raise_to_target(s, obs, out, freed == COORD_CPU ? VPA_RES_CPU : VPA_RES_MEM);
+            if (raised) {
+                out->resources_touched |= raised;
+                out->resources_owner[freed] = COORD_OWNER_VERTICAL;
+                const size_t len = strlen(out->resources_reason);
+                snprintf(out->resources_reason + len, sizeof(out->resources_reason) - len,
+                         "; %s raised for the pods now",
+                         coord_resource_name((enum coord_resource)freed));
+            }
+        }
+        return 0;
     }
     if ((rc = vertical_step(s, obs, cpu, mem, out)))
         return rc;

@@ -570,6 +570,62 @@ static void test_pipeline_scale_in_at_cap(void **state)
     pipeline_state_free(ps);
 }
 
+/* Auto gives memory to the HPA (it leads, and is load-driven), then a jump of
+ * the memory load outruns it: memory is taken back in that step, and the
+ * handover of cpu back to the reference raises memory in the same decision,
+ * which the pods need now. It once waited a step, with the pods past it. */
+static void test_pipeline_outrun_raise(void **state)
+{
+    (void)state;
+    struct ps_policy p;
+    policy_builtin("coordinated", &p);
+    const char *names[1] = {"main"};
+    struct pipeline_state *ps = NULL;
+    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    int64_t rc_ = 1000, rm = INT64_C(1200) << 20, lc = POLICY_UNSET, lm = POLICY_UNSET;
+    double cpu[64], mem[64];
+    int replicas = 2, to_memory = 0, taken_back = 0, raised_with_it = 0;
+    for (int64_t t = 0; t < 3 * 86400; t += 300) {
+        const double hour = (double)(t % 86400) / 3600.0;
+        /* A memory load between 1 and 2 GiB over the day, a jump to 5 GiB on the
+         * third day at noon for an hour. */
+        double load = (1.5 + 0.5 * sin(hour / 24.0 * 6.283185307179586)) * 1073741824.0;
+        if (t >= 2 * 86400 + 12 * 3600 && t < 2 * 86400 + 13 * 3600)
+            load = 5.0 * 1073741824.0;
+        for (int j = 0; j < replicas; j++) {
+            cpu[j] = 100.0;
+            mem[j] = 1e8 + load / replicas;
+        }
+        struct pipeline_obs obs = one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
+        struct pipeline_decision d;
+        assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+        if (d.ownership_changed && d.bottleneck_after == COORD_MEMORY)
+            to_memory++;
+        if (d.ownership_changed && d.bottleneck_before == COORD_MEMORY &&
+            d.bottleneck_after == COORD_CPU && strstr(d.ownership_reason, "taken back")) {
+            taken_back++;
+            assert_true(d.resources && d.handover);
+            assert_int_equal(d.cpu_request_milli[0], 1000); /* the reference */
+            if (d.mem_request_bytes[0] > rm) {
+                raised_with_it++;
+                assert_int_equal(d.resources_owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
+                assert_true(d.mem_request_bytes[0] >= (int64_t)mem[0]);
+            }
+        }
+        if (d.resources) {
+            rc_ = d.cpu_request_milli[0];
+            rm = d.mem_request_bytes[0];
+        }
+        if (d.scale)
+            replicas = d.replicas_after;
+        assert_true(replicas >= 1 && replicas <= 64);
+    }
+    assert_true(to_memory >= 1);
+    assert_true(taken_back >= 1);
+    assert_int_equal(raised_with_it, taken_back);
+    pipeline_state_free(ps);
+}
+
 /* Upstream's memory window keeps no peak when it opens on a 0 sample: later
  * samples replace a peak only when the old one is not 0. Recorded traces hold
  * such zeros (bitbrains-rnd: 33,175). The upstream VPA leaves the window when
@@ -774,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_pipeline_group_size),
         cmocka_unit_test(test_pipeline_scale_in_at_cap),
+        cmocka_unit_test(test_pipeline_outrun_raise),
         cmocka_unit_test(test_pipeline_zero_memory_window),
         cmocka_unit_test(test_pipeline_period),
         cmocka_unit_test(test_pipeline_release),
