@@ -1139,10 +1139,6 @@ static int64_t sum_requests(const int64_t *req, uint32_t C)
     return t;
 }
 
-/* A scale event changes the group size under the vertical part: where the new
- * group needs more of a resource the vertical part owns, its request follows at
- * once (in place: the updater's in-range rule would wait while per-pod usage
- * climbs past the request). Decreases wait for the updater. */
 /* Raises out's requests (limits keeping their ratio) of the resources in mask
  * to the recommendation converted to the group running now, where it is
  * higher: what the pods need now. Returns the POLICY_RES_BIT of what it raised;
@@ -1187,8 +1183,11 @@ static uint8_t raise_to_target(struct pipeline_state *s, const struct pipeline_o
     return touched;
 }
 
-/* The group changes under the pods this step: the requests follow it up at
- * once (an exempt raise, docs/coordination.md rule 5). */
+/* A scale event changes the group size under the vertical part: where the new
+ * group needs more of a resource the vertical part owns, its request follows at
+ * once (in place: the updater's in-range rule would wait while per-pod usage
+ * climbs past the request; an exempt raise, docs/coordination.md rule 5).
+ * Decreases wait for the updater. */
 static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs,
                         struct pipeline_decision *out, unsigned mask)
 {
@@ -1454,14 +1453,17 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
          * this step replaces: against a CPU request shrunk to 49m a VM was
          * scaled from 1 to 4 pods, then 8, then back to 1, the memory of the
          * one pod left a step behind (bitbrains-rnd). */
-        struct pipeline_obs hobs = *obs;
+        const struct pipeline_obs *hp = obs;
+        struct pipeline_obs hobs;
         if (out->handover) {
+            hobs = *obs;
             hobs.cpu_request_milli = out->cpu_request_milli;
             hobs.mem_request_bytes = out->mem_request_bytes;
             hobs.cpu_limit_milli = out->cpu_limit_milli;
             hobs.mem_limit_bytes = out->mem_limit_bytes;
+            hp = &hobs;
         }
-        if ((rc = horizontal_step(s, &hobs, out)))
+        if ((rc = horizontal_step(s, hp, out)))
             return rc;
         if (out->scale)
             coord_note_scale_event(&co->st, obs->now_ms);
@@ -1548,7 +1550,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
          * bottleneck) is the vertical side's from this step, and when Auto took
          * memory back because a pod outran its request, that pod needs more now:
          * it is raised in the same decision, as follow_group would, instead of a
-         * step later (23 of bitbrains-rnd's would-be OOMs). The decision's owners
+         * step later (21 of bitbrains-rnd's would-be OOMs). The decision's owners
          * are then the vertical side's for both: neither request it changes is
          * the HPA's until it lands. */
         if ((rc = vertical_learn(s, obs, cpu, mem)))
@@ -1570,18 +1572,14 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     }
     if ((rc = vertical_step(s, obs, cpu, mem, out)))
         return rc;
-    if (out->resources) {
-        if ((rc = vertical_stand(s, obs, out, 1)))
-            return rc;
-        if (out->resources || !grouped || !out->scale)
-            return 0;
-        /* The updater's move was held or filtered away, but the group changes
-         * under the pods now: what they need for it must not wait for the
-         * next step (a scale-in with the cap reached left a pod one step
-         * below its memory, a would-be OOM). */
-    } else if (!grouped || !out->scale) {
+    if (out->resources && (rc = vertical_stand(s, obs, out, 1)))
+        return rc;
+    if (out->resources || !grouped || !out->scale)
         return 0;
-    }
+    /* No move of the updater stands (none, or held or filtered away), but the
+     * group changes under the pods now: what they need for it must not wait
+     * for the next step (a scale-in with the cap reached left a pod one step
+     * below its memory, a would-be OOM). */
     if ((rc = follow_group(s, obs, out, mask)))
         return rc;
     if (!out->resources)

@@ -429,18 +429,29 @@ static void test_pipeline(void **state)
 
 /* The coordinated built-in with cpu as the bottleneck, for one container "main".
  * The tests that use it follow the group-size model through nights at one pod:
- * cpu stays the HPA's (no release at minReplicas, test_pipeline_release). */
-static struct pipeline_state *coordinated_cpu(void)
+ * cpu stays the HPA's (no release at minReplicas, test_pipeline_release).
+ * max_changes_per_day < 0 keeps the built-in's daily cap. */
+static struct pipeline_state *coordinated_cpu_cap(int32_t max_changes_per_day)
 {
     struct ps_policy p;
     policy_builtin("coordinated", &p);
     p.bottleneck = POLICY_BOTTLENECK_CPU;
     p.coordination.release_at_min = 0;
     p.coordination.has_release_at_min = 1;
+    if (max_changes_per_day >= 0) {
+        p.coordination.max_vertical_changes_per_day = max_changes_per_day;
+        p.coordination.has_max_changes = 1;
+    }
     const char *names[1] = {"main"};
     struct pipeline_state *ps = NULL;
     assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
     return ps;
+}
+
+/* ... with the policy's daily cap on vertical changes. */
+static struct pipeline_state *coordinated_cpu(void)
+{
+    return coordinated_cpu_cap(-1);
 }
 
 /* The group-size-aware vertical model, closed loop: the HPA follows a CPU load
@@ -521,16 +532,7 @@ static void test_pipeline_group_size(void **state)
 static void test_pipeline_scale_in_at_cap(void **state)
 {
     (void)state;
-    struct ps_policy p;
-    policy_builtin("coordinated", &p);
-    p.bottleneck = POLICY_BOTTLENECK_CPU;
-    p.coordination.release_at_min = 0;
-    p.coordination.has_release_at_min = 1;
-    p.coordination.max_vertical_changes_per_day = 1;
-    p.coordination.has_max_changes = 1;
-    const char *names[1] = {"main"};
-    struct pipeline_state *ps = NULL;
-    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    struct pipeline_state *ps = coordinated_cpu_cap(1);
     const double a = 200e6, load_mem = 1.6e9;
     int64_t rc_ = 1000, rm = INT64_C(2) << 30, lc = POLICY_UNSET, lm = POLICY_UNSET;
     double cpu[64], mem[64];
