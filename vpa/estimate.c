@@ -121,6 +121,29 @@ double vpa__go_pow(double x, double y)
     return vpa__go_pow_loop(x, y);
 }
 
+double vpa__go_exp2(double x)
+{
+    /* ln 2 in two parts, hi with its low bits zero, so that t * LN2_HI is exact. */
+    static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+    /* fdlibm's Remez polynomial for exp on [-ln2/2, ln2/2]. */
+    static const double P1 = 1.66666666666666657415e-01, P2 = -2.77777777770155933842e-03,
+                        P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                        P5 = 4.13813679705723846039e-08;
+    if (isnan(x) || x == INFINITY)
+        return x;
+    if (x == -INFINITY || x < -1.0740e+03)
+        return 0.0;
+    if (x > 1.0239999999999999e+03)
+        return INFINITY;
+    /* 2^x = 2^k * e^(t ln 2), k the integer nearest x (halves away from zero). */
+    const int k = x > 0 ? (int)(x + 0.5) : x < 0 ? (int)(x - 0.5) : 0;
+    const double t = x - (double)k, hi = t * LN2_HI, lo = -t * LN2_LO;
+    const double r = hi - lo, rr = r * r;
+    const double c = r - rr * (P1 + rr * (P2 + rr * (P3 + rr * (P4 + rr * P5))));
+    const double y = 1 - ((lo - (r * c) / (2 - c)) - hi);
+    return ldexp(y, k);
+}
+
 /* (1 + m/c)^e; the default exponents are 1 (upper bound: the base itself, as in
  * Go) and -2 (lower). */
 static double confidence_factor(double multiplier, double exponent, double confidence)

@@ -501,7 +501,7 @@ static double decay_factor(struct vpa_hist *h, int64_t t_ms)
     int64_t d_ns = vpa__sub_ns(t_ms, h->ref_ms);
     if (d_ns != h->memo_d_ns || d_ns == INT64_MIN) {
         h->memo_d_ns = d_ns;
-        h->memo_factor = exp2((double)d_ns / hl_ns(h));
+        h->memo_factor = vpa__go_exp2((double)d_ns / hl_ns(h));
     }
     return h->memo_factor;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "podscaler/vpa.h"
+#include "vpa_internal.h"
 
 #define MS_TO_NS 1000000LL
 
@@ -75,7 +76,8 @@ static double dense_factor(struct vpa_dense_hist *h, int64_t t)
     if (!__builtin_mul_overflow(h->half_life_ms, 100, &span) &&
         !__builtin_add_overflow(h->ref_ms, span, &max) && t > max)
         dense_shift(h, t);
-    return exp2((double)dsub_ns(t, h->ref_ms) / ((double)h->half_life_ms * (double)MS_TO_NS));
+    return vpa__go_exp2((double)dsub_ns(t, h->ref_ms) /
+                        ((double)h->half_life_ms * (double)MS_TO_NS));
 }
 
 void vpa_dense_add(struct vpa_dense_hist *h, double value, double weight, int64_t t_ms)

@@ -6,6 +6,7 @@
  * leaves the state untouched; checkpoints round-trip through bytes and JSON; the
  * estimator chain and the update modes. The upstream vectors run in tests/vectors.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -589,6 +590,54 @@ static void test_go_pow_square(void **state)
     assert_true(vpa__go_pow(1.05, 2.0) == vpa__go_pow_loop(1.05, 2.0));
 }
 
+/* vpa__go_exp2 against Go 1.19's math.Exp2 on linux/amd64, bit for bit: the
+ * arguments are decay exponents (t - reference) / half-life of 300 s steps and
+ * random ones, each one where glibc's exp2 gives a neighbouring double, and the
+ * edges of Go's special cases. */
+static void test_go_exp2(void **state)
+{
+    (void)state;
+    static const struct {
+        double x;
+        uint64_t go;
+    } v[] = {
+        {-0x1.0cbfc71c71c72p+10, 0x0000000000000000},
+        {-0x1.bb18e38e38e39p+9, 0x088bf710c1de3c3a},
+        {-0x1.71c2aaaaaaaabp+9, 0x11b64d9235628050},
+        {-0x1.28b0000000000p+9, 0x1ad8ace5422aa0dc},
+        {-0x1.b9c1c71c71c72p+8, 0x2452ef9a2032feae},
+        {-0x1.1be471c71c71cp+8, 0x2e313d4a48264628},
+        {-0x1.8638e38e38e39p+6, 0x39d5c5cbbc37907e},
+        {0x1.967c71c71c71cp+6, 0x46489db5e77bafde},
+        {-0x1.39d1b57e3fa37p+9, 0x18b48eec78a72d2c},
+        {0x1.2d0e1b960a1c0p+7, 0x49571050e3b4393f},
+        {0x1.c165960756cb4p+9, 0x781bbc2f801c24d0},
+        {0x1.651f95d14e3f4p+9, 0x6c92fc105c73f448},
+        {-0x1.e89504e9352a1p+9, 0x02dc8eab2611f564},
+        {-0x1.7851491218a28p+8, 0x2869ada639926a42},
+        {0.0, 0x3ff0000000000000},
+        {-0.0, 0x3ff0000000000000},
+        {1.0, 0x4000000000000000},
+        {-1.0, 0x3fe0000000000000},
+        {0.5, 0x3ff6a09e667f3bcc},
+        {1024.0, 0x7ff0000000000000},
+        {1023.0, 0x7fe0000000000000},
+        {-1074.0, 0x0000000000000001},
+        {-1075.0, 0x0000000000000000},
+        {-1072.0, 0x0000000000000004},
+        {INFINITY, 0x7ff0000000000000},
+        {-INFINITY, 0x0000000000000000},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        const double y = vpa__go_exp2(v[i].x);
+        uint64_t bits;
+        memcpy(&bits, &y, sizeof bits);
+        if (bits != v[i].go)
+            fail_msg("x = %a: %016" PRIx64 " against Go's %016" PRIx64, v[i].x, bits, v[i].go);
+    }
+    assert_true(isnan(vpa__go_exp2(NAN)));
+}
+
 static void test_recommend_pod(void **state)
 {
     (void)state;
@@ -790,13 +839,21 @@ static void test_scale_proportionally(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sparse_equals_dense),  cmocka_unit_test(test_bad_samples),
-        cmocka_unit_test(test_out_of_memory),        cmocka_unit_test(test_checkpoint_errors),
-        cmocka_unit_test(test_checkpoint_bytes),     cmocka_unit_test(test_checkpoint_json),
-        cmocka_unit_test(test_containers_add_cpu),   cmocka_unit_test(test_go_pow_square),
-        cmocka_unit_test(test_recommend_pod),        cmocka_unit_test(test_oom_and_windows),
-        cmocka_unit_test(test_update_modes),         cmocka_unit_test(test_new_resources),
-        cmocka_unit_test(test_scale_proportionally), cmocka_unit_test(test_confidence_rounds_as_go),
+        cmocka_unit_test(test_sparse_equals_dense),
+        cmocka_unit_test(test_bad_samples),
+        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_checkpoint_errors),
+        cmocka_unit_test(test_checkpoint_bytes),
+        cmocka_unit_test(test_checkpoint_json),
+        cmocka_unit_test(test_containers_add_cpu),
+        cmocka_unit_test(test_go_pow_square),
+        cmocka_unit_test(test_go_exp2),
+        cmocka_unit_test(test_recommend_pod),
+        cmocka_unit_test(test_oom_and_windows),
+        cmocka_unit_test(test_update_modes),
+        cmocka_unit_test(test_new_resources),
+        cmocka_unit_test(test_scale_proportionally),
+        cmocka_unit_test(test_confidence_rounds_as_go),
         cmocka_unit_test(test_bucket_start_as_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
