@@ -121,6 +121,35 @@ double vpa__go_pow(double x, double y)
     return vpa__go_pow_loop(x, y);
 }
 
+double vpa__go_log(double x)
+{
+    static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+    /* fdlibm's polynomial for log(1+f) - f + f^2/2 in s = f / (2 + f). */
+    static const double L1 = 6.666666666666735130e-01, L2 = 3.999999999940941908e-01,
+                        L3 = 2.857142874366239149e-01, L4 = 2.222219843214978396e-01,
+                        L5 = 1.818357216161805012e-01, L6 = 1.531383769920937332e-01,
+                        L7 = 1.479819860511658591e-01;
+    if (isnan(x) || x == INFINITY)
+        return x;
+    if (x < 0)
+        return NAN;
+    if (x == 0)
+        return -INFINITY;
+    /* x = 2^k (1 + f), 1 + f in [sqrt(2)/2, sqrt(2)). */
+    int ki;
+    double f1 = frexp(x, &ki);
+    if (f1 < 0.70710678118654752440) {
+        f1 *= 2;
+        ki--;
+    }
+    const double f = f1 - 1, k = (double)ki;
+    const double s = f / (2 + f), s2 = s * s, s4 = s2 * s2;
+    const double t1 = s2 * (L1 + s4 * (L3 + s4 * (L5 + s4 * L7)));
+    const double t2 = s4 * (L2 + s4 * (L4 + s4 * L6));
+    const double r = t1 + t2, hfsq = 0.5 * f * f;
+    return k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f);
+}
+
 double vpa__go_exp2(double x)
 {
     /* ln 2 in two parts, hi with its low bits zero, so that t * LN2_HI is exact. */

@@ -28,7 +28,7 @@
 
 static double log_base(double base, double x)
 {
-    return log(x) / log(base);
+    return vpa__go_log(x) / vpa__go_log(base);
 }
 
 static double start_formula(const struct vpa_hist_opts *o, int bucket)
@@ -55,7 +55,7 @@ static int has_tables(const struct vpa_hist_opts *o)
  * give the very same doubles, only without a log or pow per sample and percentile. */
 static void derive_tables(struct vpa_hist_opts *o)
 {
-    o->log_ratio = o->kind == VPA_HIST_EXPONENTIAL ? log(o->ratio) : 0.0;
+    o->log_ratio = o->kind == VPA_HIST_EXPONENTIAL ? vpa__go_log(o->ratio) : 0.0;
     for (int b = 0; b < o->num_buckets; b++)
         o->bucket_start[b] = start_formula(o, b);
     if (o->kind == VPA_HIST_EXPONENTIAL) {
@@ -171,7 +171,7 @@ int vpa_hist_opts_find_bucket(const struct vpa_hist_opts *o, double value)
     if (has_tables(o) && find_fast(o, x, &b))
         return b;
     /* log_ratio is log(ratio): the quotient is log_base's. */
-    double l = has_tables(o) ? log(x) / o->log_ratio : log_base(o->ratio, x);
+    double l = has_tables(o) ? vpa__go_log(x) / o->log_ratio : log_base(o->ratio, x);
     return clamp_bucket(trunc(l), o->num_buckets);
 }
 

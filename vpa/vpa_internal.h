@@ -22,6 +22,13 @@ void vpa__hist_load_commit(struct vpa_hist *h, const struct vpa_hist_checkpoint 
 double vpa__go_pow(double x, double y);
 /* Go's repeated squaring itself, for x > 0 finite and y integral, |y| < 2^20. */
 double vpa__go_pow_loop(double x, double y);
+/* The natural logarithm as Go's math.Log computes it on amd64 (its assembly
+ * follows the portable code's operations in order), for FindBucket: glibc's log
+ * differs from it by an ulp for about one argument in seventy, and at a bucket's
+ * start that moves a value into the neighbouring bucket. Subnormal arguments are
+ * normalised first, as the portable code does; the assembly does not, and
+ * FindBucket never asks (its arguments are at least 1). */
+double vpa__go_log(double x);
 /* 2^x as Go's math.Exp2 computes it on amd64 (the portable Go code, no fused
  * multiply-add), for the weights of decaying histograms: glibc's exp2 differs
  * from it by an ulp for about one argument in twelve (measured against Go 1.19

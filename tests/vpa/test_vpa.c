@@ -791,6 +791,32 @@ static void test_bucket_start_as_go(void **state)
     assert_int_equal((int64_t)(vpa_hist_opts_bucket_start(&c, 1) * 1000), 10);
 }
 
+/* FindBucket of values within ulps of a bucket's start, as Go 1.19 finds them on
+ * linux/amd64 (int(math.Log(v*(r-1)/first+1) / math.Log(r))): glibc's log puts
+ * each of these in the neighbouring bucket. */
+static void test_find_bucket_as_go(void **state)
+{
+    (void)state;
+    struct vpa_hist_opts m, c;
+    vpa_hist_opts_memory_default(&m, NULL);
+    vpa_hist_opts_cpu_default(&c, NULL);
+    static const struct {
+        int cpu;
+        double v;
+        int go;
+    } v[] = {
+        {0, 903203073.51845038, 35},  {0, 2328561652.7586889, 51},  {0, 19425652656.39901, 94},
+        {0, 69582397133.440613, 119}, {1, 0.90320307351845031, 35}, {1, 2.328561652758689, 51},
+        {1, 9.7122882133685131, 80},  {1, 11.274712643000727, 83},  {1, 19.425652656399009, 94},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        const int b = vpa_hist_opts_find_bucket(v[i].cpu ? &c : &m, v[i].v);
+        if (b != v[i].go)
+            fail_msg("%s %.17g: bucket %d against Go's %d", v[i].cpu ? "cpu" : "memory", v[i].v, b,
+                     v[i].go);
+    }
+}
+
 static void test_scale_proportionally(void **state)
 {
     (void)state;
@@ -855,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_scale_proportionally),
         cmocka_unit_test(test_confidence_rounds_as_go),
         cmocka_unit_test(test_bucket_start_as_go),
+        cmocka_unit_test(test_find_bucket_as_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
