@@ -951,6 +951,7 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
         co->params.memory_outrun_budget = pc->memory_outrun_budget;
     if (pc->has_group_settle)
         co->params.group_settle_ms = (int64_t)pc->group_settle_s * 1000;
+    co->params.lower_after_ms = (int64_t)pc->lower_after_s * 1000;
     if (pc->has_release_at_min)
         co->params.release_at_min = pc->release_at_min;
     if (pc->has_disruption_window) {
@@ -1268,6 +1269,8 @@ static unsigned change_flags(const struct vpa_part *v, const struct pipeline_dec
     }
     if (raises_oom_memory)
         flags |= COORD_CHANGE_AFTER_OOM;
+    if (!raises_only)
+        flags |= COORD_CHANGE_LOWERS;
     /* Needed now: the group shrank under the pods (follow_group), or the updater
      * found the requests below the recommended range or a quick OOM; not a move
      * inside the range. */

@@ -779,6 +779,8 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
     if ((rc = coordination_int(d, v, "groupSettleSeconds", 0, 30 * 86400, &c->group_settle_s,
                                &c->has_group_settle)))
         return rc;
+    if ((rc = coordination_int(d, v, "lowerAfterSeconds", 0, 30 * 86400, &c->lower_after_s, NULL)))
+        return rc;
     if ((rc = coordination_int(d, v, "disruptionWindowSeconds", 0, 86400, &c->disruption_window_s,
                                &c->has_disruption_window)))
         return rc;
@@ -823,6 +825,7 @@ int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size
                                             "memoryTargetUtilization",
                                             "memoryOutrunBudget",
                                             "groupSettleSeconds",
+                                            "lowerAfterSeconds",
                                             "releaseAtMinReplicas",
                                             NULL};
         static const char *const bnames[] = {"Auto", "cpu", "memory", "metrics", NULL};

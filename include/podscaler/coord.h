@@ -65,6 +65,11 @@ struct coord_params {
      * would run no more at the reference request, is released to the vertical
      * scaler until the load needs more pods (coord_decide_ownership): true. */
     bool release_at_min;
+    /* A vertical change that lowers a request waits until the workload has been
+     * observed this long (coord_gate_vertical): 0, at once, as upstream's
+     * updater. The recommender's first day holds the peaks of a part of one
+     * daily cycle. */
+    int64_t lower_after_ms;
 };
 void coord_params_default(struct coord_params *p);
 int coord_params_validate(const struct coord_params *p);
@@ -131,6 +136,7 @@ struct coord_state {
      * and since when the HPA has been idle at minReplicas (INT64_MIN: it is not). */
     int8_t released;
     int64_t idle_since_ms;
+    int64_t first_seen_ms; /* the first observation, INT64_MIN before (lower_after_ms) */
     /* Auto's pressures, valid while no slot changed and the window covers the
      * same slots (the slot indices of its two ends) under the same parameters. */
     uint8_t cache_valid;
@@ -289,7 +295,11 @@ int coord_check_invariant(const struct coord_ownership *own, const struct coord_
  *
  * A change that restarts pods also waits out a horizontal scale event's
  * stabilization window (unless after an OOM kill) and never takes the
- * available pods below min_replicas. An in-place resize restarts nothing. */
+ * available pods below min_replicas. An in-place resize restarts nothing.
+ *
+ * A change that lowers any request (COORD_CHANGE_LOWERS) waits, before anything
+ * else, until the workload has been observed for lower_after_ms: it is held
+ * without using up the cap. */
 enum coord_change_flags {
     COORD_CHANGE_RESTARTS = 1u << 0,  /* the change restarts pods (evicts, recreates) */
     COORD_CHANGE_NEEDED = 1u << 1,    /* raises only, to what the pods need now */
@@ -297,12 +307,14 @@ enum coord_change_flags {
                                        * change raises its memory */
     COORD_CHANGE_HANDOVER = 1u << 3,  /* the handover (docs/coordination.md): never held,
                                        * as rare as the hysteresis lets owners switch */
+    COORD_CHANGE_LOWERS = 1u << 4,    /* the change lowers a request */
 };
 enum coord_gate_reason {
     COORD_GATE_OK = 0,
     COORD_GATE_STABILIZING,   /* a scale event is inside its stabilization window */
     COORD_GATE_MIN_AVAILABLE, /* restarting a pod would leave fewer than minReplicas */
     COORD_GATE_DAILY_CAP,     /* the workload had its capped changes for the day */
+    COORD_GATE_HISTORY,       /* a lowering change before lower_after_ms of history */
 };
 const char *coord_gate_reason_name(enum coord_gate_reason r);
 /* Whether a change of these flags counts against (and waits for) the daily cap. */

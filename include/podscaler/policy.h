@@ -154,6 +154,7 @@ struct policy_coordination {
     int32_t memory_target_utilization;    /* memoryTargetUtilization, percent */
     int32_t memory_outrun_budget;         /* memoryOutrunBudget, with has_outrun_budget */
     int32_t group_settle_s;               /* groupSettleSeconds, with has_group_settle */
+    int32_t lower_after_s;                /* lowerAfterSeconds */
     int8_t has_switch_sustain, has_max_changes, has_disruption_window, has_min_load_share;
     int8_t has_outrun_budget, has_group_settle;
     int8_t release_at_min, has_release_at_min; /* releaseAtMinReplicas */

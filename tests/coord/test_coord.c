@@ -285,6 +285,30 @@ static void test_gate(void **unused)
     assert_int_equal(coord_gate_vertical(&st, &p, later + 1, R, 5, 2), COORD_GATE_DAILY_CAP);
     /* A day after the first counted change, one slot frees up. */
     assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL + 1, 0, 5, 2), COORD_GATE_OK);
+
+    /* lowerAfterSeconds: a change that lowers a request waits until the workload
+     * has been observed that long; raises and moves that lower nothing do not. */
+    const unsigned L = COORD_CHANGE_LOWERS;
+    coord_state_init(&st);
+    assert_int_equal(coord_gate_vertical(&st, &p, t, L, 5, 2), COORD_GATE_OK); /* default 0 */
+    p.lower_after_ms = 86400000LL;
+    assert_int_equal(coord_params_validate(&p), 0);
+    assert_int_equal(coord_gate_vertical(&st, &p, t, L, 5, 2), COORD_GATE_HISTORY);
+    assert_int_equal(coord_observe(&st, &p, t, NULL, 0), 0);
+    assert_int_equal(st.first_seen_ms, t);
+    assert_int_equal(coord_observe(&st, &p, t + 1000, NULL, 0), 0);
+    assert_int_equal(st.first_seen_ms, t);
+    const int64_t hour = 3600 * 1000LL;
+    assert_int_equal(coord_gate_vertical(&st, &p, t + hour, L, 5, 2), COORD_GATE_HISTORY);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + hour, L | R, 5, 2), COORD_GATE_HISTORY);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + hour, N, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + hour, 0, 5, 2), COORD_GATE_OK);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL - 1, L, 5, 2), COORD_GATE_HISTORY);
+    assert_int_equal(coord_gate_vertical(&st, &p, t + 86400000LL, L, 5, 2), COORD_GATE_OK);
+    assert_string_equal(coord_gate_reason_name(COORD_GATE_HISTORY),
+                        "too little usage history to lower a request");
+    p.lower_after_ms = -1;
+    assert_int_equal(coord_params_validate(&p), COORD_EPARAMS);
 }
 
 static void test_bad_input_leaves_state(void **unused)
@@ -589,9 +613,9 @@ static void test_property_hysteresis(void **unused)
     assert_true(total_releases > 100);
 }
 
-/* Property: projected replicas always lie in [min, max]. */
 /* Property: over any sequence of changes, those the cap counts never number more
- * than the cap in any 24 hours, and the cap never holds the ones it exempts. */
+ * than the cap in any 24 hours, the cap never holds the ones it exempts, and no
+ * change that lowers a request passes before lowerAfterSeconds of history. */
 static void test_property_daily_cap(void **unused)
 {
     (void)unused;
@@ -604,14 +628,17 @@ static void test_property_daily_cap(void **unused)
         coord_params_default(&p);
         p.max_vertical_changes_per_day = rnd_int(0, COORD_CHANGES_RING - 1);
         p.disruption_window_ms = rnd_int(0, 30) * MIN_MS;
+        p.lower_after_ms = rnd() % 2 ? 0 : rnd_int(1, 48 * 60) * MIN_MS;
         assert_int_equal(coord_params_validate(&p), 0);
         coord_state_init(&st);
         int n = 0;
         int64_t t = rnd_int(0, 1000) * MIN_MS;
+        const int64_t first = t;
+        assert_int_equal(coord_observe(&st, &p, t, NULL, 0), 0);
         for (int step = 0; step < 400; step++, t += rnd_int(1, 60) * MIN_MS) {
             if (rnd() % 8 == 0)
                 coord_note_scale_event(&st, t - rnd_int(0, 20) * MIN_MS);
-            const unsigned flags = (unsigned)rnd_int(0, 15);
+            const unsigned flags = (unsigned)rnd_int(0, 31);
             const int replicas = rnd_int(1, 6), min_replicas = rnd_int(1, 4);
             enum coord_gate_reason g =
                 coord_gate_vertical(&st, &p, t, flags, replicas, min_replicas);
@@ -626,6 +653,8 @@ static void test_property_daily_cap(void **unused)
                             t - st.last_scale_event_ms >= p.disruption_window_ms);
             if (flags & COORD_CHANGE_RESTARTS)
                 assert_true(replicas - 1 >= min_replicas);
+            if (flags & COORD_CHANGE_LOWERS)
+                assert_true(t - first >= p.lower_after_ms);
             coord_note_vertical_change(&st, t, flags);
             if (!coord_change_counts(flags)) {
                 exempt_made++;
@@ -710,6 +739,7 @@ static void test_property_settled_replicas(void **unused)
     }
 }
 
+/* Property: projected replicas always lie in [min, max]. */
 static void test_property_projected_replicas(void **unused)
 {
     (void)unused;

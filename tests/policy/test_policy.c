@@ -270,6 +270,7 @@ static void test_coordination(void **state)
                        "    memoryTargetUtilization: 65\n"
                        "    memoryOutrunBudget: 3\n"
                        "    groupSettleSeconds: 900\n"
+                       "    lowerAfterSeconds: 86400\n"
                        "    releaseAtMinReplicas: false\n";
     assert_int_equal(load(good, &p, err, sizeof(err)), 0);
     assert_int_equal(p.mode, POLICY_MODE_COORDINATED);
@@ -288,6 +289,7 @@ static void test_coordination(void **state)
     assert_int_equal(p.coordination.memory_outrun_budget, 3);
     assert_true(p.coordination.has_group_settle);
     assert_int_equal(p.coordination.group_settle_s, 900);
+    assert_int_equal(p.coordination.lower_after_s, 86400);
     assert_true(p.coordination.has_release_at_min);
     assert_int_equal(p.coordination.release_at_min, 0);
 
@@ -308,6 +310,9 @@ static void test_coordination(void **state)
         {"groupSettleSeconds", "-1"},
         {"groupSettleSeconds", "2592001"},
         {"groupSettleSeconds", "1h"},
+        {"lowerAfterSeconds", "-1"},
+        {"lowerAfterSeconds", "2592001"},
+        {"lowerAfterSeconds", "1d"},
         {"releaseAtMinReplicas", "1"},
         {"releaseAtMinReplicas", "\"true\""},
         {"releaseAtMinReplicas", "yes please"},

@@ -572,6 +572,62 @@ static void test_pipeline_scale_in_at_cap(void **state)
     pipeline_state_free(ps);
 }
 
+/* lowerAfterSeconds: a workload first seen with requests far above its use
+ * keeps them through its first day (the built-in lowers them on the first
+ * recommendation), and has them lowered once the day is in; a request below
+ * the use is raised at once all the same. */
+static void run_lower_after(int32_t lower_after_s, int64_t mem_req0, int64_t *first_lower_s,
+                            int64_t *first_raise_s, int *held_for_history)
+{
+    struct ps_policy p;
+    policy_builtin("coordinated", &p);
+    p.coordination.lower_after_s = lower_after_s;
+    const char *names[1] = {"main"};
+    struct pipeline_state *ps = NULL;
+    assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+    int64_t rc_ = 500, rm = mem_req0, lc = POLICY_UNSET, lm = POLICY_UNSET;
+    double cpu[1], mem[1];
+    *first_lower_s = *first_raise_s = -1;
+    *held_for_history = 0;
+    uint64_t x = 5;
+    for (int64_t t = 0; t < 2 * 86400; t += 60) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        cpu[0] = 200;
+        mem[0] = 500e6 * (1.0 + 0.05 * (double)(x >> 11) / 9007199254740992.0);
+        struct pipeline_obs obs = one_container(t * 1000, 1, cpu, mem, &rc_, &rm, &lc, &lm);
+        struct pipeline_decision d;
+        assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+        *held_for_history += strcmp(d.held_reason, coord_gate_reason_name(COORD_GATE_HISTORY)) == 0;
+        if (d.resources) {
+            if (d.mem_request_bytes[0] < rm && *first_lower_s < 0)
+                *first_lower_s = t;
+            if (d.mem_request_bytes[0] > rm && *first_raise_s < 0)
+                *first_raise_s = t;
+            rm = d.mem_request_bytes[0];
+            rc_ = d.cpu_request_milli[0];
+        }
+    }
+    pipeline_state_free(ps);
+}
+
+static void test_pipeline_lower_after(void **state)
+{
+    (void)state;
+    int64_t lower, raise;
+    int held;
+    /* The built-in: lowered on the first recommendation. */
+    run_lower_after(0, INT64_C(8) << 30, &lower, &raise, &held);
+    assert_true(lower >= 0 && lower < 3600);
+    assert_int_equal(held, 0);
+    /* A day's hold: not before the day is in, soon after it. */
+    run_lower_after(86400, INT64_C(8) << 30, &lower, &raise, &held);
+    assert_true(lower >= 86400 && lower < 86400 + 3600);
+    assert_true(held > 0);
+    /* Raises are not held. */
+    run_lower_after(86400, INT64_C(300) << 20, &lower, &raise, &held);
+    assert_true(raise >= 0 && raise < 3600);
+}
+
 /* Auto gives memory to the HPA (it leads, and is load-driven), then a jump of
  * the memory load outruns it: memory is taken back in that step, and the
  * handover of cpu back to the reference raises memory in the same decision,
@@ -832,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_pipeline_group_size),
         cmocka_unit_test(test_pipeline_scale_in_at_cap),
+        cmocka_unit_test(test_pipeline_lower_after),
         cmocka_unit_test(test_pipeline_outrun_raise),
         cmocka_unit_test(test_pipeline_zero_memory_window),
         cmocka_unit_test(test_pipeline_period),
