@@ -170,6 +170,14 @@ double vpa__go_exp2(double x)
     const double r = hi - lo, rr = r * r;
     const double c = r - rr * (P1 + rr * (P2 + rr * (P3 + rr * (P4 + rr * P5))));
     const double y = 1 - ((lo - (r * c) / (2 - c)) - hi);
+    /* y * 2^k is exact while it stays normal (y is within [1/2, 2]): as Ldexp,
+     * without the call, which was a third of this function's time. */
+    if (k > -1021 && k < 1023) {
+        const uint64_t bits = (uint64_t)(k + 1023) << 52;
+        double p2;
+        memcpy(&p2, &bits, sizeof p2);
+        return y * p2;
+    }
     return ldexp(y, k);
 }
 
