@@ -102,8 +102,9 @@ void coord_params_default(struct coord_params *p)
     p->group_settle_ms = INT64_C(2) * 3600 * 1000;
     p->release_at_min = true;
     /* Upstream's updater lowers requests on the first recommendation. Measured in
-     * docs/evaluation.md, a day's hold halves the would-be OOMs from requests set
-     * at 1.2 times the peak, for one to three points of slack: the policy's call. */
+     * docs/evaluation.md, a day's hold cuts the would-be OOMs from requests set at
+     * 1.2 times the peak by a quarter to a half, for one to three points of
+     * slack: the policy's call. */
     p->lower_after_ms = 0;
 }
 
