@@ -576,7 +576,10 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
         in->fallback_mem = opts->fallback_mem;
     }
     in->step_s = t->step_s > 0 ? t->step_s : 60;
-    in->from_s = opts && opts->from_s > 0 ? opts->from_s : 0;
+    /* The virtual clock starts at the first sample (or --from, if later): a
+     * trace need not start at 0, and one in Unix time would otherwise replay
+     * decades of empty steps and count them as days. */
+    in->from_s = opts && opts->from_s > t->t_start_s ? opts->from_s : t->t_start_s;
     in->to_s = opts && opts->to_s >= 0 && opts->to_s < t->t_end_s ? opts->to_s : t->t_end_s;
     if (in->to_s < in->from_s) {
         snprintf(err, errlen, "%s: the time range [%lld, %lld] holds no samples",

@@ -121,9 +121,12 @@ double vpa__go_pow(double x, double y)
     return vpa__go_pow_loop(x, y);
 }
 
+/* ln 2 in two parts, hi with its low bits zero, so that k * LN2_HI is exact:
+ * fdlibm's split, which Go's Log and Exp2 share. */
+static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+
 double vpa__go_log(double x)
 {
-    static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
     /* fdlibm's polynomial for log(1+f) - f + f^2/2 in s = f / (2 + f). */
     static const double L1 = 6.666666666666735130e-01, L2 = 3.999999999940941908e-01,
                         L3 = 2.857142874366239149e-01, L4 = 2.222219843214978396e-01,
@@ -152,15 +155,13 @@ double vpa__go_log(double x)
 
 double vpa__go_exp2(double x)
 {
-    /* ln 2 in two parts, hi with its low bits zero, so that t * LN2_HI is exact. */
-    static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
     /* fdlibm's Remez polynomial for exp on [-ln2/2, ln2/2]. */
     static const double P1 = 1.66666666666666657415e-01, P2 = -2.77777777770155933842e-03,
                         P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
                         P5 = 4.13813679705723846039e-08;
     if (isnan(x) || x == INFINITY)
         return x;
-    if (x == -INFINITY || x < -1.0740e+03)
+    if (x < -1.0740e+03) /* -inf too */
         return 0.0;
     if (x > 1.0239999999999999e+03)
         return INFINITY;

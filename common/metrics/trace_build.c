@@ -561,6 +561,7 @@ int tb_finish(struct trace_builder *b, int rebase, struct trace **out)
     t->replicas = b->reps;
     t->n_replicas = b->n_reps;
     b->reps = NULL;
+    t->t_start_s = rebase || tmin == INT64_MAX ? 0 : tmin;
     t->t_end_s = tmax;
     t->source = b->source;
     b->source = NULL;

@@ -51,9 +51,10 @@ struct trace {
     struct trace_series *series;
     size_t n_series;
 
-    /* Sample columns, n_samples long, grouped by series. t_s is seconds since the
-     * first sample of the input (the CSV's t_seconds; a database's times are
-     * rebased so the earliest is 0, with t0_unix_s keeping the absolute origin). */
+    /* Sample columns, n_samples long, grouped by series. t_s is the CSV's
+     * t_seconds as written (a trace may start anywhere, at 0 or at a Unix time);
+     * a database's times are rebased so the earliest is 0, with t0_unix_s keeping
+     * the absolute origin. */
     int64_t *t_s;
     int64_t *cpu_milli;
     int64_t *mem_bytes;
@@ -70,6 +71,7 @@ struct trace {
     size_t n_replicas;
 
     int64_t t0_unix_s; /* absolute time of t_s == 0, or 0 when unknown (CSV) */
+    int64_t t_start_s; /* the smallest t_s (0 for a database) */
     int64_t t_end_s;   /* the largest t_s */
     int64_t step_s;    /* the most common interval between samples of a series */
     char *source;      /* what it was read from, for reports: a path */

@@ -25,7 +25,8 @@ static void check(const struct trace *t)
                 t->t_s[se->first + i] > t->t_end_s)
                 abort();
         }
-        if (t->cpu_milli[se->first] < 0 || t->mem_bytes[se->first] < 0)
+        if (t->cpu_milli[se->first] < 0 || t->mem_bytes[se->first] < 0 ||
+            t->t_s[se->first] < t->t_start_s)
             abort();
         next += se->count;
     }

@@ -52,6 +52,7 @@ static void test_good_minimal(void **state)
     assert_null(t->cpu_request_milli);
     assert_null(t->mem_limit_bytes);
     assert_int_equal(t->n_replicas, 0);
+    assert_int_equal(t->t_start_s, 0);
     assert_int_equal(t->t_end_s, 60);
     assert_int_equal(t->step_s, 30);
     assert_int_equal(t->t0_unix_s, 0);
