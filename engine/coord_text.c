@@ -69,10 +69,12 @@ int coord_format_reason(const struct coord_ownership *o, const struct coord_para
         return snprintf(buf, cap,
                         "%s released to the vertical scaler: the HPA has run at minReplicas (%d) "
                         "for %llds, and at the reference request and %d%% utilization the load "
-                        "needs %d pod%s",
+                        "needs %d pod%s%s",
                         coord_resource_name((enum coord_resource)o->released), o->min_replicas,
                         (long long)(o->idle_ms / 1000), o->target_utilization, o->needed,
-                        o->needed == 1 ? "" : "s");
+                        o->needed == 1 ? "" : "s",
+                        o->oversized ? "; the vertical scaler would lower the reference request"
+                                     : "");
     case COORD_R_TAKEN_BACK:
         if (o->released != b)
             return snprintf(buf, cap,
@@ -80,6 +82,11 @@ int coord_format_reason(const struct coord_ownership *o, const struct coord_para
                             "released",
                             coord_resource_name((enum coord_resource)b),
                             coord_resource_name((enum coord_resource)o->released));
+        if (o->needed <= o->min_replicas)
+            return snprintf(buf, cap,
+                            "%s back to the horizontal scaler: the vertical scaler would keep "
+                            "the reference request now",
+                            coord_resource_name((enum coord_resource)b));
         return snprintf(buf, cap,
                         "%s back to the horizontal scaler: at the reference request and %d%% "
                         "utilization the load needs %d pods, more than minReplicas (%d)",

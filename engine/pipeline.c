@@ -1345,6 +1345,35 @@ static int vertical_stand(struct pipeline_state *s, const struct pipeline_obs *o
     return 0;
 }
 
+/* The vertical bound release_at_min compares the reference request with
+ * (coord_note_vertical_bound): for memory the recommender's upper bound, the
+ * request its updater would leave in place however its history moves; for cpu,
+ * whose overshoot costs a throttled step and not a kill, its target plus the
+ * updater's change threshold. From the recommender's last pass, for the group
+ * running now. Only for the resource a release may read (coord_release_candidate):
+ * it walks the histogram of a resource the recommender otherwise leaves alone. */
+static int note_vertical_bounds(struct pipeline_state *s, const struct pipeline_obs *obs)
+{
+    struct coord_part *co = s->co;
+    double bound[COORD_NRES] = {0, 0};
+    const int r =
+        s->v && s->v->have_rec ? coord_release_candidate(&co->st, &co->params, &co->h) : -1;
+    if (r == COORD_CPU) {
+        const double over = 1.0 + s->v->upd.min_change_priority;
+        for (uint32_t c = 0; c < obs->n_containers; c++)
+            bound[r] += over * (double)vpa_estimate(&s->v->agg[c], &s->v->est, VPA_CPU, VPA_TARGET);
+    } else if (r == COORD_MEMORY) {
+        for (uint32_t c = 0; c < obs->n_containers; c++)
+            bound[r] += (double)vpa_estimate(&s->v->agg[c], &s->v->est, VPA_MEMORY, VPA_UPPER);
+    }
+    for (int k = 0; k < COORD_NRES; k++) {
+        int rc = coord_note_vertical_bound(&co->st, (enum coord_resource)k, bound[k]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs *obs,
                             struct pipeline_decision *out)
 {
@@ -1382,6 +1411,8 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         memcpy(co->ref_mem_lim, obs->mem_limit_bytes, C * sizeof(int64_t));
     }
     if (co->shadow && (rc = shadow_step(co, obs, total)))
+        return rc;
+    if ((rc = note_vertical_bounds(s, obs)))
         return rc;
     const int before = co->have_own ? co->own.bottleneck : -1;
     const uint8_t owners_before[2] = {(uint8_t)co->own.owner[COORD_CPU],

@@ -136,6 +136,8 @@ struct coord_state {
      * and since when the HPA has been idle at minReplicas (INT64_MIN: it is not). */
     int8_t released;
     int64_t idle_since_ms;
+    /* coord_note_vertical_bound, per pod; 0: not known this step. */
+    double vertical_bound[COORD_NRES];
     int64_t first_seen_ms; /* the first observation, INT64_MIN before (lower_after_ms) */
     /* Auto's pressures, valid while no slot changed and the window covers the
      * same slots (the slot indices of its two ends) under the same parameters. */
@@ -195,6 +197,28 @@ int coord_observe(struct coord_state *st, const struct coord_params *p, int64_t 
 int coord_note_outrun(struct coord_state *st, const struct coord_params *p, int64_t now_ms,
                       int pods);
 
+/*
+ * Records, for this step, the largest request per pod of resource r that the
+ * vertical scaler would leave in place at the group running now: above it the
+ * vertical scaler would lower the request. The engine passes its recommender's
+ * upper bound for memory and its target plus the updater's change threshold for
+ * cpu. 0: not known. Release at minReplicas reads it (coord_decide_ownership);
+ * the caller sets it before each decision, as it moves with the history.
+ * PS_EINVAL on a bad resource, PS_ENAN or PS_ENEGATIVE on a bad value, the state
+ * untouched.
+ */
+int coord_note_vertical_bound(struct coord_state *st, enum coord_resource r, double per_pod);
+
+/*
+ * The resource whose vertical bound a release at minReplicas may read in the
+ * next coord_decide_ownership, or -1 when none can: the horizontal scaler's
+ * resource (or the released one) while the last observation ran at most
+ * minReplicas pods and its load fits them at the whole target. Computing a bound
+ * walks a histogram; the caller notes only this one (the others as 0).
+ */
+int coord_release_candidate(const struct coord_state *st, const struct coord_params *p,
+                            const struct coord_horizontal *h);
+
 /* Memory outruns noted inside the window ending at now_ms. */
 int coord_outruns(const struct coord_state *st, const struct coord_params *p, int64_t now_ms);
 
@@ -230,10 +254,14 @@ enum coord_reason {
  * pods and the load, at the reference request and the HPA's target, needed no
  * more than minReplicas for switch_sustain_ms in a row, the bottleneck goes to
  * the vertical scaler: no horizontal owner (bottleneck -1), and the caller runs
- * no HPA. It comes back the step the load needs more pods (needed above
- * minReplicas, no sustain: the pods need them now), or when Auto moves the
- * bottleneck; the caller then puts its request back to the reference, as at any
- * handover. */
+ * no HPA. The load is measured at half the HPA's target, or at the whole target
+ * when the reference request is above the vertical bound of this step
+ * (coord_note_vertical_bound: the vertical scaler would lower it, `oversized`).
+ * Memory is released only then; cpu either way. It comes back the step the load
+ * needs more pods (needed above minReplicas, no sustain: the pods need them
+ * now), when a released memory request is no longer oversized, or when Auto
+ * moves the bottleneck; the caller then puts its request back to the reference,
+ * as at any handover. */
 struct coord_ownership {
     enum coord_owner owner[COORD_NRES];
     int bottleneck; /* enum coord_resource owned horizontally, -1 when none */
@@ -251,6 +279,7 @@ struct coord_ownership {
     int32_t min_replicas, target_utilization; /* the HPA's, as release_at_min read them */
     int64_t idle_ms;
     int released;
+    bool oversized; /* the bottleneck's reference request is above its vertical bound */
 };
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
                            const struct coord_horizontal *h, int64_t now_ms,

@@ -83,7 +83,7 @@ struct pipeline_decision {
     int8_t handover;
     int8_t ownership_changed;
     int8_t bottleneck_before, bottleneck_after; /* enum coord_resource, -1: none */
-    char ownership_reason[192];
+    char ownership_reason[256];
     /* A vertical change the coordinator held back at this step, and why (empty: none). */
     char held_reason[96];
     /* The resources change counts against maxVerticalChangesPerDay (1) or is

@@ -465,17 +465,69 @@ static void test_property_invariant(void **unused)
     }
 }
 
-/* Property: release at minReplicas. Only cpu is released, with no horizontal
- * owner while it lasts; a release needs a sustain since the start or the last
- * take-back, at most minReplicas pods, and a load that fits them at half the
- * target; a take-back needs a load that needs more pods at the target, or Auto
- * moving the bottleneck. */
+/* coord_note_vertical_bound refuses what no recommender gives, and keeps the
+ * bound it had; coord_release_candidate names nothing it cannot release. */
+static void test_vertical_bound_inputs(void **unused)
+{
+    (void)unused;
+    struct coord_state st;
+    struct coord_params p;
+    coord_params_default(&p);
+    coord_state_init(&st);
+    assert_int_equal(coord_note_vertical_bound(&st, COORD_MEMORY, 5e8), 0);
+    assert_int_equal(coord_note_vertical_bound(&st, COORD_MEMORY, NAN), PS_ENAN);
+    assert_int_equal(coord_note_vertical_bound(&st, COORD_MEMORY, INFINITY), PS_ENAN);
+    assert_int_equal(coord_note_vertical_bound(&st, COORD_MEMORY, -1), PS_ENEGATIVE);
+    assert_int_equal(coord_note_vertical_bound(&st, (enum coord_resource)2, 1), PS_EINVAL);
+    assert_int_equal(coord_note_vertical_bound(NULL, COORD_CPU, 1), PS_EINVAL);
+    assert_true(st.vertical_bound[COORD_MEMORY] == 5e8);
+
+    struct coord_horizontal h = {
+        .enabled = true, .vertical = true, .min_replicas = 1, .target_utilization = {80, 80}};
+    /* Nothing observed yet. */
+    assert_int_equal(coord_release_candidate(&st, &p, &h), -1);
+    struct coord_pod_sample pods[4];
+    pods_at(pods, 1, 0.5, 0.3);
+    assert_int_equal(coord_observe(&st, &p, 0, pods, 1), 0);
+    assert_int_equal(coord_release_candidate(&st, &p, &h), COORD_CPU);
+    p.bottleneck = COORD_BN_MEMORY;
+    assert_int_equal(coord_release_candidate(&st, &p, &h), COORD_MEMORY);
+    /* 90% of the reference: more than minReplicas at the target. */
+    pods_at(pods, 1, 0.5, 0.9);
+    assert_int_equal(coord_observe(&st, &p, MIN_MS, pods, 1), 0);
+    assert_int_equal(coord_release_candidate(&st, &p, &h), -1);
+    /* More pods than minReplicas, explicit metrics, no release: none. */
+    p.bottleneck = COORD_BN_CPU;
+    pods_at(pods, 2, 0.1, 0.1);
+    assert_int_equal(coord_observe(&st, &p, 2 * MIN_MS, pods, 2), 0);
+    assert_int_equal(coord_release_candidate(&st, &p, &h), -1);
+    pods_at(pods, 1, 0.1, 0.1);
+    assert_int_equal(coord_observe(&st, &p, 3 * MIN_MS, pods, 1), 0);
+    assert_int_equal(coord_release_candidate(&st, &p, &h), COORD_CPU);
+    h.names_cpu = true;
+    assert_int_equal(coord_release_candidate(&st, &p, &h), -1);
+    h.names_cpu = false;
+    p.release_at_min = false;
+    assert_int_equal(coord_release_candidate(&st, &p, &h), -1);
+    assert_int_equal(coord_release_candidate(NULL, &p, &h), -1);
+}
+
+/* Property: release at minReplicas, with no horizontal owner while it lasts.
+ * A release needs a sustain since the start or the last take-back, at most
+ * minReplicas pods, and a load that fits them at half the target, or at the
+ * whole target when the reference request is above its vertical bound
+ * (oversized); memory only then. A take-back needs a load that needs more pods
+ * at the target, a released memory request no longer oversized, or Auto moving
+ * the bottleneck. What is released, or stays so, is always the resource
+ * coord_release_candidate named before the step: the engine computes only
+ * that bound. */
 static void test_property_release(void **unused)
 {
     (void)unused;
     rng_state = UINT64_C(0x5851f42d4c957f2d);
     struct coord_pod_sample pods[8];
-    int releases = 0, takebacks = 0;
+    int releases = 0, takebacks = 0, releases_of[COORD_NRES] = {0, 0}, oversized_releases = 0;
+    double bound[COORD_NRES] = {0, 0};
     for (int trial = 0; trial < 1500; trial++) {
         struct coord_params p;
         struct coord_state st;
@@ -500,11 +552,30 @@ static void test_property_release(void **unused)
             const int n = (rnd() % 4) ? min : rnd_int(1, 8);
             pods_at(pods, n, cpu, mem);
             assert_int_equal(coord_observe(&st, &p, t, pods, (size_t)n), 0);
+            const int cand = coord_release_candidate(&st, &p, &h);
+            /* Bounds below the reference request (oversized), above it, or none;
+             * a bound stays a while, as a recommender's does. */
+            if (step % 12 == 0) {
+                const double ref[COORD_NRES] = {1000, 1e9};
+                for (int r = 0; r < COORD_NRES; r++) {
+                    const int kind = rnd_int(0, 2);
+                    bound[r] = kind == 0 ? 0 : ref[r] * (kind == 1 ? rnd01() : 1 + rnd01());
+                }
+            }
+            for (int r = 0; r < COORD_NRES; r++)
+                assert_int_equal(coord_note_vertical_bound(&st, (enum coord_resource)r, bound[r]),
+                                 0);
             struct coord_ownership o;
             assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
-            const double total = 1000 * cpu * n;
+            const double total[COORD_NRES] = {1000 * cpu * n, 1e9 * mem * n};
             if (o.reason == COORD_R_RELEASED) {
-                assert_int_equal(o.released, COORD_CPU);
+                const int r = o.released;
+                assert_true(r == COORD_CPU || r == COORD_MEMORY);
+                assert_int_equal(r, cand);
+                const double ref = r == COORD_CPU ? 1000 : 1e9;
+                assert_true(o.oversized == (bound[r] > 0 && ref > bound[r]));
+                if (r == COORD_MEMORY)
+                    assert_true(o.oversized);
                 assert_int_equal(o.bottleneck, -1);
                 assert_int_equal(o.owner[COORD_CPU], COORD_OWNER_VERTICAL);
                 assert_int_equal(o.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
@@ -513,15 +584,19 @@ static void test_property_release(void **unused)
                     assert_false(released);
                     assert_true(t - since >= p.switch_sustain_ms);
                     assert_true(n <= min);
-                    assert_true(coord_projected_replicas(total, 1000,
-                                                         (h.target_utilization[0] + 1) / 2, min,
-                                                         INT32_MAX) <= min);
+                    const int util =
+                        o.oversized ? h.target_utilization[r] : (h.target_utilization[r] + 1) / 2;
+                    assert_true(coord_projected_replicas(total[r], ref, util, min, INT32_MAX) <=
+                                min);
                     released = 1;
                     releases++;
+                    releases_of[r]++;
+                    oversized_releases += o.oversized;
                 }
             } else if (o.reason == COORD_R_TAKEN_BACK) {
                 assert_true(released && o.changed);
-                assert_true(o.needed > min || o.bottleneck != o.released);
+                assert_true(o.needed > min || o.bottleneck != o.released ||
+                            (o.released == COORD_MEMORY && !o.oversized));
                 assert_int_equal(o.owner[o.bottleneck], COORD_OWNER_HORIZONTAL);
                 released = 0;
                 since = t;
@@ -531,8 +606,13 @@ static void test_property_release(void **unused)
             }
         }
     }
-    /* The cases exercised both. */
+    /* The cases exercised each path. */
+    print_message(
+        "release property: %d releases (cpu %d, memory %d; %d oversized), %d take-backs\n",
+        releases, releases_of[COORD_CPU], releases_of[COORD_MEMORY], oversized_releases, takebacks);
     assert_true(releases > 100 && takebacks > 100);
+    assert_true(releases_of[COORD_MEMORY] > 50 && oversized_releases > releases_of[COORD_MEMORY]);
+    assert_true(releases - oversized_releases > 50);
 }
 
 /* Property: Auto never switches owners faster than the hysteresis allows. */
@@ -766,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_group_size_model),
         cmocka_unit_test(test_property_invariant),
         cmocka_unit_test(test_property_hysteresis),
+        cmocka_unit_test(test_vertical_bound_inputs),
         cmocka_unit_test(test_property_release),
         cmocka_unit_test(test_property_daily_cap),
         cmocka_unit_test(test_property_projected_replicas),

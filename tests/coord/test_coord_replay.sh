@@ -14,20 +14,32 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-for csv in "$shared"/traces/*/usage.csv; do
-  name=$(basename "$(dirname "$csv")")
-  if ! "$ps" replay "$csv" --policy coordinated -q --decisions "$tmp/$name.jsonl" >/dev/null 2>"$tmp/err"; then
-    echo "FAIL $name: replay failed: $(cat "$tmp/err")"; fail=1; continue
+check() { # NAME CSV [replay args...]
+  local name=$1 csv=$2; shift 2
+  if ! "$ps" replay "$csv" --policy coordinated -q --decisions "$tmp/$name.jsonl" "$@" >/dev/null 2>"$tmp/err"; then
+    echo "FAIL $name: replay failed: $(cat "$tmp/err")"; fail=1; return
   fi
   if out=$(python3 "$here/check_decisions.py" "$tmp/$name.jsonl" coordinated); then
     echo "ok $name: $out"
   else
     echo "FAIL $name: $out"; fail=1
   fi
+}
+for csv in "$shared"/traces/*/usage.csv; do
+  check "$(basename "$(dirname "$csv")")" "$csv"
+done
+# From requests a user would set, above the peak: the HPA idles at minReplicas
+# and both resources are released to the vertical scaler and taken back.
+check bitbrains-user-requests "$shared/traces/bitbrains-rnd/usage.csv" \
+  --initial-requests cpu=max*1.2,memory=max*1.2
+for r in cpu memory; do
+  n=$(grep -c "\"reason\":\"$r released to the vertical" "$tmp/bitbrains-user-requests.jsonl")
+  if [ "$n" -gt 0 ]; then echo "ok bitbrains-user-requests: $n releases of $r"
+  else echo "FAIL bitbrains-user-requests: no release of $r"; fail=1; fi
 done
 
 # The checker must be able to fail: plant a cpu change under horizontal cpu.
-first=$(ls "$tmp"/*.jsonl | head -n 1)
+first=$(ls "$tmp"/*.jsonl | grep -v user-requests | head -n 1)
 python3 - "$first" "$tmp/planted.jsonl" <<'PY'
 import json, sys
 out = open(sys.argv[2], "w")

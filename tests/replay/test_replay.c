@@ -810,6 +810,86 @@ static void test_pipeline_release(void **state)
     }
 }
 
+/* Release of memory at minReplicas: only a reference request the vertical
+ * scaler would lower (above its recommender's upper bound) goes to it, at the
+ * whole target; it comes back when the load needs pods. A memory request the
+ * vertical scaler would keep stays the HPA's, as before: a release below it cost
+ * would-be OOMs for no slack. */
+static void test_pipeline_release_memory(void **state)
+{
+    (void)state;
+    const char *names[1] = {"main"};
+    /* 8 GiB requested for 1 GiB used (a user's request over the peak); then
+     * 3 GiB for 0.5 GiB that peaks at 2 GiB every 6 hours: idle at half the
+     * target, as a cpu release asks, but the recommender's upper bound stays
+     * above the request. */
+    const double GiB = (double)(INT64_C(1) << 30);
+    const int64_t refs[2] = {INT64_C(8) << 30, INT64_C(3) << 30};
+    for (int k = 0; k < 2; k++) {
+        struct ps_policy p;
+        policy_builtin("coordinated", &p);
+        p.bottleneck = POLICY_BOTTLENECK_MEMORY;
+        struct pipeline_state *ps = NULL;
+        assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
+        int64_t rc_ = 500, rm = refs[k], lc = POLICY_UNSET, lm = POLICY_UNSET;
+        double cpu[64], mem[64];
+        int replicas = 1, released_at = -1, taken_back_at = -1;
+        int64_t lowest_mem = rm;
+        for (int64_t t = 0; t < 3 * 86400; t += 300) {
+            /* Two days as above, then 14 GiB in all. */
+            double total = 14 * GiB;
+            if (t < 2 * 86400 && k == 0)
+                total = GiB * (1.0 + 0.05 * (double)((t / 300) % 7) / 6);
+            else if (t < 2 * 86400)
+                total = t % (6 * 3600) == 0 ? 2 * GiB : 0.5 * GiB;
+            for (int j = 0; j < replicas; j++) {
+                cpu[j] = 100;
+                mem[j] = total / replicas;
+            }
+            struct pipeline_obs obs =
+                one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
+            struct pipeline_decision d;
+            assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+            const int released = d.owner[COORD_MEMORY] == COORD_OWNER_VERTICAL;
+            if (d.ownership_changed && released) {
+                assert_int_equal(released_at, -1);
+                assert_non_null(strstr(d.ownership_reason, "memory released to the vertical"));
+                assert_non_null(strstr(d.ownership_reason, "would lower the reference request"));
+                released_at = (int)t;
+            }
+            if (d.ownership_changed && !released && released_at >= 0) {
+                assert_non_null(strstr(d.ownership_reason, "memory back to the horizontal"));
+                taken_back_at = (int)t;
+                assert_true(d.resources && d.handover);
+                assert_int_equal(d.mem_request_bytes[0], refs[k]);
+            }
+            if (d.resources) {
+                if (!released && !d.handover)
+                    assert_int_equal(d.mem_request_bytes[0], rm); /* rule 4 */
+                rc_ = d.cpu_request_milli[0];
+                rm = d.mem_request_bytes[0];
+                if (rm < lowest_mem)
+                    lowest_mem = rm;
+            }
+            if (d.scale)
+                replicas = d.replicas_after;
+            /* Released or not, no pod passes its memory request. */
+            if (t < 2 * 86400)
+                assert_true(total / replicas <= (double)rm);
+        }
+        if (k == 0) {
+            assert_true(released_at > 0 && released_at < 2 * 86400);
+            assert_true(lowest_mem < (INT64_C(2) << 30)); /* sized for the 1 GiB */
+            assert_true(taken_back_at >= 2 * 86400 && taken_back_at <= 2 * 86400 + 600);
+            assert_int_equal(replicas, 3); /* 14 GiB at 80% of the reference 8 GiB */
+        } else {
+            assert_int_equal(released_at, -1);
+            assert_int_equal(lowest_mem, refs[k]);
+        }
+        pipeline_state_free(ps);
+    }
+}
+
 /* Replay's simulated pods repeat the recorded ones, and says so (period): the
  * recommender then adds each distinct CPU sample once with its count. The
  * decisions are those of the same pods observed without the claim, for the
@@ -893,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_zero_memory_window),
         cmocka_unit_test(test_pipeline_period),
         cmocka_unit_test(test_pipeline_release),
+        cmocka_unit_test(test_pipeline_release_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
