@@ -1349,22 +1349,37 @@ static int vertical_stand(struct pipeline_state *s, const struct pipeline_obs *o
  * (coord_note_vertical_bound): for memory the recommender's upper bound, the
  * request its updater would leave in place however its history moves; for cpu,
  * whose overshoot costs a throttled step and not a kill, its target plus the
- * updater's change threshold. From the recommender's last pass, for the group
- * running now. Only for the resource a release may read (coord_release_candidate):
- * it walks the histogram of a resource the recommender otherwise leaves alone. */
+ * updater's change threshold. Each container's estimate takes the pod minimum
+ * and its policy's minAllowed and maxAllowed, as a recommendation does: a
+ * request the policy's minimum holds up is not one the vertical scaler would
+ * lower. From the recommender's last pass, for the group running now. Only for
+ * the resource a release may read (coord_release_candidate): it walks the
+ * histogram of a resource the recommender otherwise leaves alone. */
 static int note_vertical_bounds(struct pipeline_state *s, const struct pipeline_obs *obs)
 {
     struct coord_part *co = s->co;
+    struct vpa_part *v = s->v;
     double bound[COORD_NRES] = {0, 0};
-    const int r =
-        s->v && s->v->have_rec ? coord_release_candidate(&co->st, &co->params, &co->h) : -1;
-    if (r == COORD_CPU) {
-        const double over = 1.0 + s->v->upd.min_change_priority;
+    const int r = v && v->have_rec ? coord_release_candidate(&co->st, &co->params, &co->h) : -1;
+    if (r >= 0) {
+        const int res = r == COORD_CPU ? VPA_CPU : VPA_MEMORY;
+        const int field = r == COORD_CPU ? VPA_TARGET : VPA_UPPER;
+        const double over = r == COORD_CPU ? 1.0 + v->upd.min_change_priority : 1.0;
+        size_t active = 0;
         for (uint32_t c = 0; c < obs->n_containers; c++)
-            bound[r] += over * (double)vpa_estimate(&s->v->agg[c], &s->v->est, VPA_CPU, VPA_TARGET);
-    } else if (r == COORD_MEMORY) {
-        for (uint32_t c = 0; c < obs->n_containers; c++)
-            bound[r] += (double)vpa_estimate(&s->v->agg[c], &s->v->est, VPA_MEMORY, VPA_UPPER);
+            active += v->agg[c].scaling_mode != VPA_SCALING_OFF;
+        int64_t min_share[2] = {0, 0};
+        if (active > 0)
+            vpa_pod_min_share(&v->est, active, min_share);
+        for (uint32_t c = 0; c < obs->n_containers; c++) {
+            if (v->agg[c].scaling_mode == VPA_SCALING_OFF)
+                continue;
+            int64_t x = vpa_estimate(&v->agg[c], &v->est, res, field);
+            struct vpa_rec rec = {.name = s->name_ptrs[c]};
+            vpa_res_put(&rec.target, res, x > min_share[res] ? x : min_share[res]);
+            vpa_apply_vpa_policy(&rec, 1, &v->rpol, NULL);
+            bound[r] += over * (double)rec.target.v[res];
+        }
     }
     for (int k = 0; k < COORD_NRES; k++) {
         int rc = coord_note_vertical_bound(&co->st, (enum coord_resource)k, bound[k]);

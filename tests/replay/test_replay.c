@@ -824,11 +824,22 @@ static void test_pipeline_release_memory(void **state)
      * target, as a cpu release asks, but the recommender's upper bound stays
      * above the request. */
     const double GiB = (double)(INT64_C(1) << 30);
-    const int64_t refs[2] = {INT64_C(8) << 30, INT64_C(3) << 30};
-    for (int k = 0; k < 2; k++) {
+    /* Third: the first case, but the policy's minAllowed holds the request up,
+     * so the vertical scaler would not lower it either. */
+    const int64_t refs[3] = {INT64_C(8) << 30, INT64_C(3) << 30, INT64_C(8) << 30};
+    for (int k = 0; k < 3; k++) {
         struct ps_policy p;
         policy_builtin("coordinated", &p);
         p.bottleneck = POLICY_BOTTLENECK_MEMORY;
+        if (k == 2) {
+            struct policy_container *pc = &p.vertical.containers[p.vertical.n_containers++];
+            memset(pc, 0, sizeof *pc);
+            snprintf(pc->name, sizeof pc->name, "main");
+            pc->min_cpu_milli = pc->max_cpu_milli = pc->max_mem_bytes = POLICY_UNSET;
+            pc->min_mem_bytes = refs[k];
+            pc->controlled_resources =
+                POLICY_RES_BIT(POLICY_RES_CPU) | POLICY_RES_BIT(POLICY_RES_MEMORY);
+        }
         struct pipeline_state *ps = NULL;
         assert_int_equal(pipeline_state_new(&p, 1, names, &ps), 0);
         int64_t rc_ = 500, rm = refs[k], lc = POLICY_UNSET, lm = POLICY_UNSET;
@@ -838,7 +849,7 @@ static void test_pipeline_release_memory(void **state)
         for (int64_t t = 0; t < 3 * 86400; t += 300) {
             /* Two days as above, then 14 GiB in all. */
             double total = 14 * GiB;
-            if (t < 2 * 86400 && k == 0)
+            if (t < 2 * 86400 && k != 1)
                 total = GiB * (1.0 + 0.05 * (double)((t / 300) % 7) / 6);
             else if (t < 2 * 86400)
                 total = t % (6 * 3600) == 0 ? 2 * GiB : 0.5 * GiB;
