@@ -722,6 +722,36 @@ static void test_pipeline_zero_memory_window(void **state)
     pipeline_state_free(ps);
 }
 
+/* One step of a workload through release at minReplicas, for `res`: a release
+ * hands both resources to the vertical scaler, a take-back is a handover that
+ * puts the reference request back in the same step, and in between no request
+ * the HPA owns moves (rule 4). Returns whether `res` is released now. */
+static int follow_release(const struct pipeline_decision *d, int res, int64_t t, int64_t ref,
+                          int64_t request_before, int *released_at, int *taken_back_at)
+{
+    const char *name = res == COORD_CPU ? "cpu" : "memory";
+    const int64_t after = res == COORD_CPU ? d->cpu_request_milli[0] : d->mem_request_bytes[0];
+    char want[64];
+    const int released = d->owner[res] == COORD_OWNER_VERTICAL;
+    if (d->ownership_changed && released) {
+        assert_int_equal(*released_at, -1);
+        snprintf(want, sizeof want, "%s released to the vertical", name);
+        assert_non_null(strstr(d->ownership_reason, want));
+        assert_int_equal(d->owner[1 - res], COORD_OWNER_VERTICAL);
+        *released_at = (int)t;
+    }
+    if (d->ownership_changed && !released && *released_at >= 0) {
+        snprintf(want, sizeof want, "%s back to the horizontal", name);
+        assert_non_null(strstr(d->ownership_reason, want));
+        *taken_back_at = (int)t;
+        assert_true(d->resources && d->handover);
+        assert_int_equal(after, ref);
+    }
+    if (d->resources && !released && !d->handover)
+        assert_int_equal(after, request_before);
+    return released;
+}
+
 /* Release at minReplicas: a cpu request sized for 5 cores on a pod that uses a
  * third of one. The HPA can go no lower than one pod, so upstream leaves the
  * request as it is. Once Auto has its history and the pod has idled two hours
@@ -755,25 +785,11 @@ static void test_pipeline_release(void **state)
                 one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
             struct pipeline_decision d;
             assert_int_equal(pipeline_step(ps, &obs, &d), 0);
-            const int released = d.owner[COORD_CPU] == COORD_OWNER_VERTICAL;
-            if (d.ownership_changed && released) {
-                assert_int_equal(released_at, -1);
-                assert_non_null(strstr(d.ownership_reason, "cpu released to the vertical"));
-                assert_int_equal(d.owner[COORD_MEMORY], COORD_OWNER_VERTICAL);
-                released_at = (int)t;
-            }
-            if (d.ownership_changed && !released && released_at >= 0) {
-                assert_non_null(strstr(d.ownership_reason, "cpu back to the horizontal"));
-                taken_back_at = (int)t;
-                /* The handover puts the reference request back in the same step. */
-                assert_true(d.resources && d.handover);
-                assert_int_equal(d.cpu_request_milli[0], 5000);
-            }
+            const int released =
+                follow_release(&d, COORD_CPU, t, 5000, rc_, &released_at, &taken_back_at);
             if (released && taken_back_at < 0)
                 assert_false(d.scale); /* the HPA waits */
             if (d.resources) {
-                if (!released && !d.handover)
-                    assert_int_equal(d.cpu_request_milli[0], rc_); /* rule 4 */
                 rc_ = d.cpu_request_milli[0];
                 rm = d.mem_request_bytes[0];
                 if (rc_ < lowest_cpu)
@@ -861,22 +877,11 @@ static void test_pipeline_release_memory(void **state)
                 one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
             struct pipeline_decision d;
             assert_int_equal(pipeline_step(ps, &obs, &d), 0);
-            const int released = d.owner[COORD_MEMORY] == COORD_OWNER_VERTICAL;
-            if (d.ownership_changed && released) {
-                assert_int_equal(released_at, -1);
-                assert_non_null(strstr(d.ownership_reason, "memory released to the vertical"));
+            const int released =
+                follow_release(&d, COORD_MEMORY, t, refs[k], rm, &released_at, &taken_back_at);
+            if (d.ownership_changed && released)
                 assert_non_null(strstr(d.ownership_reason, "would lower the reference request"));
-                released_at = (int)t;
-            }
-            if (d.ownership_changed && !released && released_at >= 0) {
-                assert_non_null(strstr(d.ownership_reason, "memory back to the horizontal"));
-                taken_back_at = (int)t;
-                assert_true(d.resources && d.handover);
-                assert_int_equal(d.mem_request_bytes[0], refs[k]);
-            }
             if (d.resources) {
-                if (!released && !d.handover)
-                    assert_int_equal(d.mem_request_bytes[0], rm); /* rule 4 */
                 rc_ = d.cpu_request_milli[0];
                 rm = d.mem_request_bytes[0];
                 if (rm < lowest_mem)
