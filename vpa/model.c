@@ -63,6 +63,13 @@ int64_t vpa_amount_from_float(double amount)
     return (int64_t)amount;
 }
 
+/* a + b as Go's int64 computes it: wrapping around past the range, which C's
+ * signed overflow leaves undefined. */
+static int64_t go_add(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 int64_t vpa_scale_resource(int64_t amount, double factor)
 {
     return vpa_amount_from_float((double)amount * factor);
@@ -416,7 +423,10 @@ int vpa_container_plan_oom(struct vpa_container *c, const struct vpa_agg_config 
         return VPA_ESTALE;
     /* The previous OOM peak is left out so that repeated OOMs do not compound. */
     int64_t used = requested_memory_bytes > c->mem_peak ? requested_memory_bytes : c->mem_peak;
-    int64_t a = used + vpa_memory_amount_from_bytes(cfg->oom_min_bump_bytes);
+    /* A peak near the int64 range (usage re-expressed for a larger group) wraps
+     * `a` negative, as in Go, and the scaled bump, capped at the largest
+     * amount, is taken. */
+    int64_t a = go_add(used, vpa_memory_amount_from_bytes(cfg->oom_min_bump_bytes));
     int64_t b = vpa_scale_resource(used, cfg->oom_bump_ratio);
     return vpa_container_plan_memory(c, cfg, a > b ? a : b, t_ms, 1, ops, nops);
 }

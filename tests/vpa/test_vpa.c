@@ -269,6 +269,29 @@ static void feed(struct env *e, int n)
     }
 }
 
+/* An OOM over a peak near the int64 range: Go's memoryUsed + bump wraps
+ * negative and ResourceAmountMax takes the scaled bump, which ScaleResource caps
+ * at MaxResourceAmount. C's signed overflow is undefined; the plan must come out
+ * as Go's (found by fuzz_pipeline: usage re-expressed for a larger group). */
+static void test_oom_near_int64_max(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e);
+    struct vpa_hist_op ops[2];
+    int nops = 0;
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, INT64_C(1) << 30, T0), 0);
+    const int64_t request = INT64_MAX - (INT64_C(50) << 20);
+    assert_int_equal(vpa_container_plan_oom(&e.c, &e.cfg, request, T0 + 60000, ops, &nops), 0);
+    assert_true(nops >= 1);
+    assert_true(ops[nops - 1].subtract == 0);
+    assert_true(ops[nops - 1].value == (double)VPA_MAX_RESOURCE_AMOUNT);
+    /* And a peak there already: nothing to add, nothing undefined on the way. */
+    assert_int_equal(vpa_container_add_memory(&e.c, &e.a, INT64_MAX, T0 + 120000), 0);
+    assert_int_equal(vpa_container_record_oom(&e.c, &e.a, 64 << 20, T0 + 180000), 0);
+    vpa_aggregate_fini(&e.a);
+}
+
 static void test_bad_samples(void **state)
 {
     (void)state;
@@ -865,23 +888,15 @@ static void test_scale_proportionally(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sparse_equals_dense),
-        cmocka_unit_test(test_bad_samples),
-        cmocka_unit_test(test_out_of_memory),
-        cmocka_unit_test(test_checkpoint_errors),
-        cmocka_unit_test(test_checkpoint_bytes),
-        cmocka_unit_test(test_checkpoint_json),
-        cmocka_unit_test(test_containers_add_cpu),
-        cmocka_unit_test(test_go_pow_square),
-        cmocka_unit_test(test_go_exp2),
-        cmocka_unit_test(test_recommend_pod),
-        cmocka_unit_test(test_oom_and_windows),
-        cmocka_unit_test(test_update_modes),
-        cmocka_unit_test(test_new_resources),
-        cmocka_unit_test(test_scale_proportionally),
-        cmocka_unit_test(test_confidence_rounds_as_go),
-        cmocka_unit_test(test_bucket_start_as_go),
-        cmocka_unit_test(test_find_bucket_as_go),
+        cmocka_unit_test(test_sparse_equals_dense),  cmocka_unit_test(test_oom_near_int64_max),
+        cmocka_unit_test(test_bad_samples),          cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_checkpoint_errors),    cmocka_unit_test(test_checkpoint_bytes),
+        cmocka_unit_test(test_checkpoint_json),      cmocka_unit_test(test_containers_add_cpu),
+        cmocka_unit_test(test_go_pow_square),        cmocka_unit_test(test_go_exp2),
+        cmocka_unit_test(test_recommend_pod),        cmocka_unit_test(test_oom_and_windows),
+        cmocka_unit_test(test_update_modes),         cmocka_unit_test(test_new_resources),
+        cmocka_unit_test(test_scale_proportionally), cmocka_unit_test(test_confidence_rounds_as_go),
+        cmocka_unit_test(test_bucket_start_as_go),   cmocka_unit_test(test_find_bucket_as_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
