@@ -1,13 +1,15 @@
 /*
- * The whole decision pipeline on arbitrary traces: every built-in policy, and
- * `coordinated` with memory as its fixed bottleneck, replayed over any CSV the
- * reader accepts. The first byte picks the initial requests and the model
- * fallback; the rest is the CSV. Whatever the input, nothing may crash, a
- * replay of a trace the reader accepted may not fail, every
- * score must be a finite number in its range, every scale must stay within the
- * policy's replica bounds, and no resources decision of a coordinated policy
- * may change a request the horizontal scaler owned (rule 4, checked here as
- * tests/coord/check_decisions.py checks it from --decisions).
+ * The whole decision pipeline on arbitrary traces, replayed over any CSV the
+ * reader accepts: every built-in policy, `coordinated` with memory as its fixed
+ * bottleneck, and a coordinated policy varied by the input. The first byte
+ * picks the initial requests and the model fallback, the second the variant;
+ * the rest is the CSV. Whatever the input:
+ * - nothing crashes, and a trace the reader accepted always replays;
+ * - every score is a finite number in its range;
+ * - every scale stays within the policy's replica bounds;
+ * - no resources decision of a coordinated policy changes a request the
+ *   horizontal scaler owned (rule 4, checked as tests/coord/check_decisions.py
+ *   checks it from --decisions).
  */
 #include <math.h>
 #include <stddef.h>
@@ -94,7 +96,7 @@ static void replay_one(const struct replay_input *in, const struct ps_policy *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
+    if (size < 2)
         return 0;
     static const char *const rules[] = {"auto", "max*1.2", "recorded", "cpu=100m,memory=64Mi"};
     static const char *const fallbacks[] = {"cpu=floor,memory=floor", "load", "fixed",
@@ -108,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct trace_load_opts lo = {.skip_bad_rows = (data[0] >> 4) & 1, .max_samples = 4000};
     struct trace *t = NULL;
     struct trace_error terr;
-    if (trace_parse_csv_buffer((const char *)data + 1, size - 1, "fuzz.csv", &lo, &t, &terr) != 0)
+    if (trace_parse_csv_buffer((const char *)data + 2, size - 2, "fuzz.csv", &lo, &t, &terr) != 0)
         return 0;
     /* Two days of virtual clock at most: a trace's times may lie years apart,
      * and every step costs the same whether or not it has samples. */
@@ -127,6 +129,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (policy_builtin("coordinated", &p) != 0)
             abort();
         p.bottleneck = POLICY_BOTTLENECK_MEMORY;
+        replay_one(in, &p);
+        /* The second byte varies the coordinated policy over what its fields
+         * allow, so that every gate and rule of the coordinator is reached. */
+        const uint8_t v = data[1];
+        if (policy_builtin("coordinated", &p) != 0)
+            abort();
+        p.bottleneck = (uint8_t)(v & 3); /* Auto, cpu, memory, metrics */
+        p.coordination.release_at_min = (int8_t)((v >> 2) & 1);
+        p.coordination.has_release_at_min = 1;
+        p.coordination.lower_after_s = (v >> 3) & 1 ? 3600 : 0;
+        p.coordination.group_settle_s = (v >> 4) & 1 ? 0 : 7200;
+        p.coordination.has_group_settle = 1;
+        p.coordination.max_vertical_changes_per_day = (v >> 5) & 1 ? 1 : 4;
+        p.coordination.has_max_changes = 1;
+        p.vertical.update_mode = (v >> 6) & 1 ? POLICY_UPDATE_RECREATE : POLICY_UPDATE_IN_PLACE;
+        p.horizontal.min_replicas = (v >> 7) & 1 ? 3 : 1;
+        p.vertical.min_replicas = p.horizontal.min_replicas;
         replay_one(in, &p);
         replay_input_free(in);
     }
