@@ -1361,6 +1361,8 @@ static int note_vertical_bounds(struct pipeline_state *s, const struct pipeline_
     struct vpa_part *v = s->v;
     double bound[COORD_NRES] = {0, 0};
     const int r = v && v->have_rec ? coord_release_candidate(&co->st, &co->params, &co->h) : -1;
+    if (r < 0 && co->st.vertical_bound[COORD_CPU] == 0 && co->st.vertical_bound[COORD_MEMORY] == 0)
+        return 0; /* nothing to ask, nothing to clear: most steps */
     if (r >= 0) {
         const int res = r == COORD_CPU ? VPA_CPU : VPA_MEMORY;
         const int field = r == COORD_CPU ? VPA_TARGET : VPA_UPPER;

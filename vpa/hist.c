@@ -500,8 +500,21 @@ static double decay_factor(struct vpa_hist *h, int64_t t_ms)
         shift_reference(h, t_ms);
     int64_t d_ns = vpa__sub_ns(t_ms, h->ref_ms);
     if (d_ns != h->memo_d_ns || d_ns == INT64_MIN) {
+        /* The factor is a function of (d_ns, half-life) alone, and the
+         * histograms a step feeds (cpu and memory, of a recommender and of the
+         * coordinated policy's second one) mostly share their reference: one
+         * exp2 serves them all. */
+        static _Thread_local int64_t last_d_ns = INT64_MIN, last_hl_ms;
+        static _Thread_local double last_factor;
         h->memo_d_ns = d_ns;
-        h->memo_factor = vpa__go_exp2((double)d_ns / hl_ns(h));
+        if (d_ns == last_d_ns && h->half_life_ms == last_hl_ms && d_ns != INT64_MIN) {
+            h->memo_factor = last_factor;
+        } else {
+            h->memo_factor = vpa__go_exp2((double)d_ns / hl_ns(h));
+            last_d_ns = d_ns;
+            last_hl_ms = h->half_life_ms;
+            last_factor = h->memo_factor;
+        }
     }
     return h->memo_factor;
 }

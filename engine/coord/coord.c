@@ -339,6 +339,15 @@ int coord_note_vertical_bound(struct coord_state *st, enum coord_resource r, dou
     return 0;
 }
 
+/* The load of the last observation fits minReplicas pods at half the HPA's
+ * target for r, at the reference request. */
+static bool fits_half_target(const struct coord_state *st, const struct coord_horizontal *h, int r)
+{
+    return coord_projected_replicas(st->last_total[r], st->ref_request[r],
+                                    (h->target_utilization[r] + 1) / 2, h->min_replicas,
+                                    INT32_MAX) <= h->min_replicas;
+}
+
 int coord_release_candidate(const struct coord_state *st, const struct coord_params *p,
                             const struct coord_horizontal *h)
 {
@@ -359,6 +368,10 @@ int coord_release_candidate(const struct coord_state *st, const struct coord_par
         return -1;
     if (coord_projected_replicas(st->last_total[r], st->ref_request[r], h->target_utilization[r],
                                  h->min_replicas, INT32_MAX) > h->min_replicas)
+        return -1;
+    /* cpu is released, and stays so, without a bound while the load fits at
+     * half the target: the bound would change nothing. */
+    if (r == COORD_CPU && (st->released == COORD_CPU || fits_half_target(st, h, r)))
         return -1;
     return r;
 }
@@ -626,8 +639,12 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
      * minReplicas justifies: a user's request above the peak leaves an HPA on
      * it idle for good (bitbrains-rnd from requests at 1.2 x the peak: memory
      * 27% above `vpa`'s, 36,827 GiB-hours). */
+    /* cpu goes at half the target whatever its bound, and stays: the bound
+     * matters only above that (coord_release_candidate asks for it only then). */
     const bool oversized =
-        bn >= 0 && st->vertical_bound[bn] > 0 && st->ref_request[bn] > st->vertical_bound[bn];
+        bn >= 0 && st->vertical_bound[bn] > 0 && st->ref_request[bn] > st->vertical_bound[bn] &&
+        h->target_utilization[bn] > 0 &&
+        !(bn == COORD_CPU && (st->released == COORD_CPU || fits_half_target(st, h, bn)));
     /* Memory only when oversized: its request over the usage is what keeps a
      * spike from an OOM kill, and a release below a request the vertical scaler
      * would keep cost would-be OOMs for no slack (docs/evaluation.md). */
