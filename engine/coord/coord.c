@@ -638,9 +638,9 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
     /* A reference request the vertical scaler would lower is one no load at
      * minReplicas justifies: a user's request above the peak leaves an HPA on
      * it idle for good (bitbrains-rnd from requests at 1.2 x the peak: memory
-     * 27% above `vpa`'s, 36,827 GiB-hours). */
-    /* cpu goes at half the target whatever its bound, and stays: the bound
-     * matters only above that (coord_release_candidate asks for it only then). */
+     * 27% above `vpa`'s, 36,827 GiB-hours). cpu goes at half the target
+     * whatever its bound, and stays: for cpu the bound matters only above that
+     * (coord_release_candidate asks for it only then). */
     const bool oversized =
         bn >= 0 && st->vertical_bound[bn] > 0 && st->ref_request[bn] > st->vertical_bound[bn] &&
         h->target_utilization[bn] > 0 &&

@@ -279,7 +279,10 @@ struct coord_ownership {
     int32_t min_replicas, target_utilization; /* the HPA's, as release_at_min read them */
     int64_t idle_ms;
     int released;
-    bool oversized; /* the bottleneck's reference request is above its vertical bound */
+    /* The bottleneck's reference request is above its vertical bound, where that
+     * decides: for memory always, for cpu above half the target and not yet
+     * released. */
+    bool oversized;
 };
 int coord_decide_ownership(struct coord_state *st, const struct coord_params *p,
                            const struct coord_horizontal *h, int64_t now_ms,
