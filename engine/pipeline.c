@@ -1065,8 +1065,10 @@ static int shadow_step(struct coord_part *co, const struct pipeline_obs *obs,
     if (rc)
         return rc;
     static const char *const pod_name[1] = {"pod"};
+    /* Pod j of the shadow is pod j mod m rescaled alike: the HPA fills copies. */
     const struct pipeline_obs so = {.now_ms = obs->now_ms,
                                     .replicas = n,
+                                    .period = n > m ? m : 0,
                                     .n_containers = 1,
                                     .cpu_milli = co->shadow_cpu,
                                     .mem_bytes = co->shadow_mem,
