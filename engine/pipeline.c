@@ -1378,11 +1378,14 @@ static int note_vertical_bounds(struct pipeline_state *s, const struct pipeline_
         for (uint32_t c = 0; c < obs->n_containers; c++) {
             if (v->agg[c].scaling_mode == VPA_SCALING_OFF)
                 continue;
-            int64_t x = vpa_estimate(&v->agg[c], &v->est, res, field);
+            /* The recommendation's own steps: the pod minimum, then the policy. */
+            int64_t est[3][2] = {{0, 0}, {0, 0}, {0, 0}};
+            est[field][res] = vpa_estimate(&v->agg[c], &v->est, res, field);
             struct vpa_rec rec = {.name = s->name_ptrs[c]};
-            vpa_res_put(&rec.target, res, x > min_share[res] ? x : min_share[res]);
+            vpa_recommend_from_estimates(est, 1u << res, min_share, &rec);
             vpa_apply_vpa_policy(&rec, 1, &v->rpol, NULL);
-            bound[r] += over * (double)rec.target.v[res];
+            const struct vpa_resources *f = field == VPA_TARGET ? &rec.target : &rec.upper;
+            bound[r] += over * (double)f->v[res];
         }
     }
     for (int k = 0; k < COORD_NRES; k++) {

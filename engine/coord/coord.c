@@ -685,12 +685,9 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
      * larger than the load needs by the vertical scaler's own measure. Not
      * before the history Auto needs for a first choice: the vertical scaler's
      * estimate of a resource it never sized needs it as much. */
-    const int32_t idle_util =
-        bn >= 0 ? (oversized ? h->target_utilization[bn] : (h->target_utilization[bn] + 1) / 2) : 0;
     const bool idle = able && out->reason != COORD_R_AUTO_NO_HISTORY &&
                       st->last_replicas <= h->min_replicas && !out->changed &&
-                      coord_projected_replicas(st->last_total[bn], st->ref_request[bn], idle_util,
-                                               h->min_replicas, INT32_MAX) <= h->min_replicas &&
+                      (oversized ? out->needed <= h->min_replicas : fits_half_target(st, h, bn)) &&
                       slots_in_window(st, p, now_ms) >= AUTO_MIN_SLOTS;
     if (!idle) {
         st->idle_since_ms = INT64_MIN;
