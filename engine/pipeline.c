@@ -718,10 +718,10 @@ static void convert_group_size(struct vpa_part *v)
 
 /* The recommender's pass over one part's aggregates: the pod's containers'
  * recommendations, unprocessed, into out. */
-static int recommend(const struct pipeline_state *s, const struct vpa_part *v, uint32_t C,
+static int recommend(const struct pipeline_state *s, struct vpa_part *v, uint32_t C,
                      struct vpa_rec *out)
 {
-    const struct vpa_aggregate *aggs[PIPELINE_MAX_CONTAINERS];
+    struct vpa_aggregate *aggs[PIPELINE_MAX_CONTAINERS];
     for (uint32_t c = 0; c < C; c++)
         aggs[c] = &v->agg[c];
     return vpa_recommend_pod(s->name_ptrs, aggs, C, &v->est, VPA_ROUND_CPU_MILLI,

@@ -222,7 +222,7 @@ void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
  * the three percentiles of a histogram come from one walk, the confidence is
  * computed once per distinct interval, and a confidence factor equal in bits to
  * the one of the other resource is not recomputed. */
-void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_estimator_config *c,
+void vpa_recommend_container(struct vpa_aggregate *a, const struct vpa_estimator_config *c,
                              const int64_t min_share[2], struct vpa_rec *out)
 {
     int64_t est[3][2] = {{0, 0}, {0, 0}, {0, 0}};
@@ -235,7 +235,7 @@ void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_est
             continue;
         const double ps[3] = {c->target_p[r], c->lower_p[r], c->upper_p[r]};
         double v[3];
-        vpa_hist_percentiles(r == VPA_CPU ? &a->cpu : &a->mem, ps, 3, v);
+        vpa_hist_percentiles_memo(r == VPA_CPU ? &a->cpu : &a->mem, ps, 3, v);
         double conf = have_prev && c->confidence_interval_ms[r] == c->confidence_interval_ms[0]
                           ? conf_prev
                           : vpa_confidence(a, c->confidence_interval_ms[r]);
@@ -347,7 +347,7 @@ int vpa_resources_round(struct vpa_resources *r, int64_t round_cpu_milli, int64_
     return 0;
 }
 
-int vpa_recommend_pod(const char *const *names, const struct vpa_aggregate *const *aggs, size_t n,
+int vpa_recommend_pod(const char *const *names, struct vpa_aggregate *const *aggs, size_t n,
                       const struct vpa_estimator_config *c, int64_t round_cpu_milli,
                       int64_t round_mem_bytes, struct vpa_rec *out, size_t cap)
 {

@@ -267,6 +267,7 @@ static void remove_at(struct vpa_hist *h, unsigned pos)
 /* weight[b] += x, storing the bucket when needed (room was reserved). */
 static double bucket_add(struct vpa_hist *h, int b, double x)
 {
+    h->version++;
     int found;
     unsigned pos = find_pos(h, b, &found);
     if (found) {
@@ -343,6 +344,7 @@ void vpa_hist_fini(struct vpa_hist *h)
 
 void vpa_hist_clear(struct vpa_hist *h)
 {
+    h->version++;
     h->n = 0;
     h->total = 0.0;
     h->ref_ms = VPA_TIME_ZERO_MS;
@@ -361,6 +363,7 @@ int vpa_hist_copy(struct vpa_hist *dst, const struct vpa_hist *src)
         memcpy(dst->w, src->w, src->n * sizeof(double));
         memcpy(idx_of(dst), idx_of(src), src->n * sizeof(uint16_t));
     }
+    dst->version++;
     dst->n = src->n;
     dst->total = src->total;
     dst->half_life_ms = src->half_life_ms;
@@ -416,6 +419,7 @@ static void plain_add(struct vpa_hist *h, int b, double weight)
 
 static void plain_subtract(struct vpa_hist *h, double value, double weight)
 {
+    h->version++;
     int b = bucket_of(h, value);
     double wb = vpa_hist_bucket_weight(h, b);
     if (weight > wb - h->opts->epsilon)
@@ -429,6 +433,7 @@ static void plain_subtract(struct vpa_hist *h, double value, double weight)
 /* scale(): buckets in [min, max] and the total are multiplied by f. */
 static void plain_scale(struct vpa_hist *h, double f)
 {
+    h->version++;
     const uint16_t *ix = idx_of(h);
     for (unsigned i = 0; i < h->n; i++)
         if (ix[i] >= h->min && ix[i] <= h->max)
@@ -625,6 +630,7 @@ int vpa_hist_merge(struct vpa_hist *h, struct vpa_hist *o)
             shift_reference(o, h->ref_ms);
     }
     const uint16_t *oi = idx_of(o);
+    h->version++;
     for (unsigned j = 0; j < o->n; j++)
         if (oi[j] >= o->min && oi[j] <= o->max)
             (void)bucket_add(h, oi[j], o->w[j]);
@@ -709,6 +715,26 @@ void vpa_hist_percentiles(const struct vpa_hist *h, const double *p, int n, doub
 {
     for (int i = 0; i < n; i += PCT_CHUNK)
         percentiles_chunk(h, p + i, n - i < PCT_CHUNK ? n - i : PCT_CHUNK, out + i);
+}
+
+void vpa_hist_percentiles_memo(struct vpa_hist *h, const double *p, int n, double *out)
+{
+    /* version starts at 0 and the memo's at 0 means none: a fresh histogram
+     * answers once before it is remembered (init zeroes both). */
+    if (n < 1 || n > 3) {
+        vpa_hist_percentiles(h, p, n, out);
+        return;
+    }
+    if (h->pct_memo.version == h->version && h->version != 0 && h->pct_memo.n == n &&
+        memcmp(h->pct_memo.p, p, (size_t)n * sizeof(double)) == 0) {
+        memcpy(out, h->pct_memo.out, (size_t)n * sizeof(double));
+        return;
+    }
+    vpa_hist_percentiles(h, p, n, out);
+    h->pct_memo.version = h->version;
+    h->pct_memo.n = n;
+    memcpy(h->pct_memo.p, p, (size_t)n * sizeof(double));
+    memcpy(h->pct_memo.out, out, (size_t)n * sizeof(double));
 }
 
 double vpa_hist_percentile(const struct vpa_hist *h, double p)
@@ -802,6 +828,7 @@ void vpa__hist_load_commit(struct vpa_hist *h, const struct vpa_hist_checkpoint 
     if (sum == 0)
         return;
     double ratio = cp->total_weight / (double)sum;
+    h->version++;
     for (uint32_t i = 0; i < cp->n; i++) {
         int b = cp->b[i].bucket;
         if (b < h->min)

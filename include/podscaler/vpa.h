@@ -158,7 +158,7 @@ double vpa_hist_opts_bucket_start(const struct vpa_hist_opts *o, int bucket);
  * stored, sorted by index, in one block of `cap` doubles followed by `cap` uint16
  * indices. Every operation performs exactly the float operations of upstream's dense
  * array in the same order, so results are bit-identical to it (tests/vpa proves it
- * against vpa_dense_hist). 80 bytes plus 10 bytes per non-empty bucket.
+ * against vpa_dense_hist). 152 bytes plus 10 bytes per non-empty bucket.
  */
 struct vpa_hist {
     const struct vpa_hist_opts *opts;
@@ -175,6 +175,14 @@ struct vpa_hist {
     double memo_value, memo_factor;
     int64_t memo_d_ns;
     uint16_t memo_bucket, memo_pos;
+    /* Bumped by every change of the buckets or the total: what
+     * vpa_hist_percentiles_memo keys its last answer on. */
+    uint64_t version;
+    struct {
+        uint64_t version; /* of the histogram when answered; 0: none */
+        int n;
+        double p[3], out[3];
+    } pct_memo;
 };
 
 void vpa_hist_init(struct vpa_hist *h, const struct vpa_hist_opts *o, int64_t half_life_ms);
@@ -202,6 +210,10 @@ double vpa_hist_percentile(const struct vpa_hist *h, double p);
 /* vpa_hist_percentile of each p[i] into out[i], i < n, in one walk of the buckets:
  * the same results as n separate calls. */
 void vpa_hist_percentiles(const struct vpa_hist *h, const double *p, int n, double *out);
+/* vpa_hist_percentiles, answering again from the last call when neither the
+ * histogram nor p changed since: a memory histogram changes only when a peak
+ * rises or a window opens, while the recommender asks every interval. */
+void vpa_hist_percentiles_memo(struct vpa_hist *h, const double *p, int n, double *out);
 int vpa_hist_is_empty(const struct vpa_hist *h);
 int vpa_hist_equals(const struct vpa_hist *a, const struct vpa_hist *b);
 /* Weight of one bucket (0 when not stored). */
@@ -455,15 +467,16 @@ struct vpa_recommendation {
 void vpa_recommend_from_estimates(const int64_t est[3][2], unsigned controlled,
                                   const int64_t min_share[2], struct vpa_rec *out);
 /* Estimates for one container: the three fields, pod minimum applied, only the
- * aggregate's controlled resources; uncapped is left empty. */
-void vpa_recommend_container(const struct vpa_aggregate *a, const struct vpa_estimator_config *c,
+ * aggregate's controlled resources; uncapped is left empty. The aggregate is not
+ * const for its histograms' percentile memo (vpa_hist_percentiles_memo) alone. */
+void vpa_recommend_container(struct vpa_aggregate *a, const struct vpa_estimator_config *c,
                              const int64_t min_share[2], struct vpa_rec *out);
 
 /* GetRecommendedPodResources: names[i] / aggs[i] are the merged aggregates per
  * container name. Containers with scaling mode Off get no entry; the rest are
  * written to out (capacity cap) sorted by name, rounded up to round_cpu_milli and
  * round_mem_bytes, uncapped = target. Returns the number written, or PS_ENOSPC. */
-int vpa_recommend_pod(const char *const *names, const struct vpa_aggregate *const *aggs, size_t n,
+int vpa_recommend_pod(const char *const *names, struct vpa_aggregate *const *aggs, size_t n,
                       const struct vpa_estimator_config *c, int64_t round_cpu_milli,
                       int64_t round_mem_bytes, struct vpa_rec *out, size_t cap);
 

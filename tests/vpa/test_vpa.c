@@ -176,6 +176,19 @@ static void random_history(struct vpa_hist_opts *o, double base, int64_t half_li
             assert_same(&fresh, &dl);
             vpa_hist_fini(&fresh);
         }
+        /* The memo answers as a fresh walk would after every kind of change
+         * above; asked twice in a row it answers from the memo. */
+        for (int j = 0; j < 2; j++) {
+            static const double ps[3] = {0.9, 0.5, 0.95};
+            double fresh[3], memo[3];
+            vpa_hist_percentiles(&s[j], ps, 3, fresh);
+            vpa_hist_percentiles_memo(&s[j], ps, 3, memo);
+            assert_memory_equal(fresh, memo, sizeof(fresh));
+            if (uniform() < 0.5) {
+                vpa_hist_percentiles_memo(&s[j], ps, 3, memo);
+                assert_memory_equal(fresh, memo, sizeof(fresh));
+            }
+        }
         if (i % 97 == 0) {
             assert_same(&s[0], &d[0]);
             assert_same(&s[1], &d[1]);
@@ -185,6 +198,47 @@ static void random_history(struct vpa_hist_opts *o, double base, int64_t half_li
     assert_same(&s[1], &d[1]);
     vpa_hist_fini(&s[0]);
     vpa_hist_fini(&s[1]);
+}
+
+/* The changes random_history does not make: copy, clear, add_n. */
+static void test_percentiles_memo(void **state)
+{
+    (void)state;
+    struct vpa_hist_opts o;
+    vpa_hist_opts_memory_default(&o, &alloc);
+    struct vpa_hist a, b;
+    vpa_hist_init(&a, &o, DAY_MS);
+    vpa_hist_init(&b, &o, DAY_MS);
+    static const double ps[3] = {0.9, 0.5, 0.95};
+    double fresh[3], memo[3];
+#define CHECK(h)                                                                                   \
+    do {                                                                                           \
+        vpa_hist_percentiles(h, ps, 3, fresh);                                                     \
+        vpa_hist_percentiles_memo(h, ps, 3, memo);                                                 \
+        assert_memory_equal(fresh, memo, sizeof(fresh));                                           \
+    } while (0)
+    CHECK(&a);
+    assert_int_equal(vpa_hist_add(&a, 3e8, 1.0, T0), 0);
+    CHECK(&a);
+    assert_int_equal(vpa_hist_add_n(&a, 9e8, 1.0, T0, 5), 0);
+    CHECK(&a);
+    assert_true(memo[0] > 9e8);
+    assert_int_equal(vpa_hist_add(&b, 5e7, 1.0, T0), 0);
+    CHECK(&b);
+    assert_int_equal(vpa_hist_copy(&a, &b), 0);
+    CHECK(&a);
+    assert_true(memo[0] < 1e8);
+    vpa_hist_clear(&a);
+    CHECK(&a);
+    assert_true(memo[0] == 0.0);
+    /* Other percentiles are a different question. */
+    static const double q[2] = {0.1, 0.2};
+    vpa_hist_percentiles(&b, q, 2, fresh);
+    vpa_hist_percentiles_memo(&b, q, 2, memo);
+    assert_memory_equal(fresh, memo, 2 * sizeof(double));
+#undef CHECK
+    vpa_hist_fini(&a);
+    vpa_hist_fini(&b);
 }
 
 static void test_sparse_equals_dense(void **state)
@@ -677,7 +731,7 @@ static void test_recommend_pod(void **state)
     }
     b.a.scaling_mode = VPA_SCALING_OFF;
     const char *names[2] = {"zeta", "alpha"};
-    const struct vpa_aggregate *aggs[2] = {&a.a, &b.a};
+    struct vpa_aggregate *aggs[2] = {&a.a, &b.a};
     assert_int_equal(vpa_recommend_pod(names, aggs, 2, &c, 1, 1, out, 1), 1);
     assert_string_equal(out[0].name, "zeta");
     /* The chain of spec 4.1, recomputed from the percentiles. */
@@ -699,7 +753,7 @@ static void test_recommend_pod(void **state)
     struct env z;
     env_init(&z);
     const char *zn[1] = {"z"};
-    const struct vpa_aggregate *za[1] = {&z.a};
+    struct vpa_aggregate *za[1] = {&z.a};
     assert_int_equal(vpa_recommend_pod(zn, za, 1, &c, 1, 1, out, 1), 1);
     assert_true(out[0].target.v[VPA_CPU] == 25 && out[0].upper.v[VPA_CPU] == 25);
     assert_true(out[0].lower.v[VPA_MEMORY] == 250LL * 1048576);
@@ -888,15 +942,25 @@ static void test_scale_proportionally(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sparse_equals_dense),  cmocka_unit_test(test_oom_near_int64_max),
-        cmocka_unit_test(test_bad_samples),          cmocka_unit_test(test_out_of_memory),
-        cmocka_unit_test(test_checkpoint_errors),    cmocka_unit_test(test_checkpoint_bytes),
-        cmocka_unit_test(test_checkpoint_json),      cmocka_unit_test(test_containers_add_cpu),
-        cmocka_unit_test(test_go_pow_square),        cmocka_unit_test(test_go_exp2),
-        cmocka_unit_test(test_recommend_pod),        cmocka_unit_test(test_oom_and_windows),
-        cmocka_unit_test(test_update_modes),         cmocka_unit_test(test_new_resources),
-        cmocka_unit_test(test_scale_proportionally), cmocka_unit_test(test_confidence_rounds_as_go),
-        cmocka_unit_test(test_bucket_start_as_go),   cmocka_unit_test(test_find_bucket_as_go),
+        cmocka_unit_test(test_sparse_equals_dense),
+        cmocka_unit_test(test_percentiles_memo),
+        cmocka_unit_test(test_oom_near_int64_max),
+        cmocka_unit_test(test_bad_samples),
+        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_checkpoint_errors),
+        cmocka_unit_test(test_checkpoint_bytes),
+        cmocka_unit_test(test_checkpoint_json),
+        cmocka_unit_test(test_containers_add_cpu),
+        cmocka_unit_test(test_go_pow_square),
+        cmocka_unit_test(test_go_exp2),
+        cmocka_unit_test(test_recommend_pod),
+        cmocka_unit_test(test_oom_and_windows),
+        cmocka_unit_test(test_update_modes),
+        cmocka_unit_test(test_new_resources),
+        cmocka_unit_test(test_scale_proportionally),
+        cmocka_unit_test(test_confidence_rounds_as_go),
+        cmocka_unit_test(test_bucket_start_as_go),
+        cmocka_unit_test(test_find_bucket_as_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
