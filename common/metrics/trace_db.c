@@ -134,6 +134,13 @@ static int on_replicas(void *ctx, const char *wl, int64_t t, int32_t replicas)
     return rc;
 }
 
+/* The store's messages start with the path, which a trace_error carries apart. */
+static const char *past_path(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+    return strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' ? msg + n + 2 : msg;
+}
+
 static int load_db(const char *path, size_t max_samples, struct trace **out,
                    struct trace_error *err)
 {
@@ -146,7 +153,7 @@ static int load_db(const char *path, size_t max_samples, struct trace **out,
     struct store *st;
     int rc = store_open(path, STORE_RDONLY, &st, msg, sizeof msg);
     if (rc) {
-        tb_set_error(err, path, 0, "", "%s", msg);
+        tb_set_error(err, path, 0, "", "%s", past_path(msg, path));
         return rc;
     }
     struct db_load L = {.path = path, .err = err, .cur_id = -1};
@@ -162,7 +169,8 @@ static int load_db(const char *path, size_t max_samples, struct trace **out,
     if (!rc)
         rc = store_for_each_replicas(st, on_replicas, &L);
     if (rc && !err->message[0])
-        tb_set_error(err, path, 0, "", "%s", rc == PS_ENOMEM ? "out of memory" : store_errmsg(st));
+        tb_set_error(err, path, 0, "", "%s",
+                     rc == PS_ENOMEM ? "out of memory" : past_path(store_errmsg(st), path));
     store_end_read(st);
     store_close(st);
     if (!rc) {

@@ -2,11 +2,15 @@
  * Reads from the history: the table walks of store.h and the bare scan the
  * benchmarks compare replay with.
  */
+#include <stdint.h>
+#include <stdio.h>
+
 #include "store_int.h"
 
 /* A statement walked row by row; cb gets the statement. */
-static int walk(struct store *st, const char *sql, int (*row)(sqlite3_stmt *, void *, void *),
-                void *cb, void *ctx, const int64_t *binds, int nbinds)
+static int walk(struct store *st, const char *sql,
+                int (*row)(struct store *, sqlite3_stmt *, void *, void *), void *cb, void *ctx,
+                const int64_t *binds, int nbinds)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
@@ -16,7 +20,7 @@ static int walk(struct store *st, const char *sql, int (*row)(sqlite3_stmt *, vo
         sqlite3_bind_int64(s, i + 1, binds[i]);
     int ret = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        ret = row(s, cb, ctx);
+        ret = row(st, s, cb, ctx);
         if (ret)
             break;
     }
@@ -42,6 +46,93 @@ static int64_t int_or_none(sqlite3_stmt *s, int i)
     return sqlite3_column_type(s, i) == SQLITE_NULL ? STORE_NONE : sqlite3_column_int64(s, i);
 }
 
+static const char *type_name(int type)
+{
+    switch (type) {
+    case SQLITE_INTEGER:
+        return "an integer";
+    case SQLITE_FLOAT:
+        return "a real number";
+    case SQLITE_TEXT:
+        return "text";
+    case SQLITE_BLOB:
+        return "a blob";
+    default:
+        return "NULL";
+    }
+}
+
+/*
+ * A history another tool wrote (or edited with its CHECK constraints off) can
+ * hold any value in any column, and SQLite converts on read without a word:
+ * text reads as 0, 2.5 as 2, 1e30 as INT64_MAX, a blob as the number its bytes
+ * spell. types has a letter per column: I an integer, T text, and i or t the
+ * same or NULL. A value of another type is refused, naming the table, the row
+ * (by its first two columns) and the column. Checked before any column is
+ * read: sqlite3_column_type is meaningful only before conversions.
+ */
+static int check_row(struct store *st, sqlite3_stmt *s, const char *table, const char *types)
+{
+    int bad = -1, type = SQLITE_NULL;
+    for (int i = 0; types[i]; i++) {
+        type = sqlite3_column_type(s, i);
+        const char want = types[i];
+        const int base = want == 'I' || want == 'i' ? SQLITE_INTEGER : SQLITE_TEXT;
+        if (type == base || (type == SQLITE_NULL && (want == 'i' || want == 't')))
+            continue;
+        bad = i;
+        break;
+    }
+    if (bad < 0)
+        return 0;
+    char key[160] = "";
+    size_t n = 0;
+    for (int i = 0; i < 2 && types[i] && n < sizeof key; i++) {
+        if (i == bad)
+            continue;
+        const int t = sqlite3_column_type(s, i);
+        const char *sep = n ? ", " : " (";
+        int w = 0;
+        if (t == SQLITE_INTEGER)
+            w = snprintf(key + n, sizeof key - n, "%s%s %lld", sep, sqlite3_column_name(s, i),
+                         (long long)sqlite3_column_int64(s, i));
+        else if (t == SQLITE_TEXT)
+            w = snprintf(key + n, sizeof key - n, "%s%s '%.48s'", sep, sqlite3_column_name(s, i),
+                         (const char *)sqlite3_column_text(s, i));
+        if (w > 0)
+            n += (size_t)w < sizeof key - n ? (size_t)w : sizeof key - n - 1;
+    }
+    if (n > 0 && n < sizeof key - 1) {
+        key[n] = ')';
+        key[n + 1] = '\0';
+    }
+    const char want = types[bad];
+    return store__fail(st, PS_ECORRUPT, "table %s, row%s: column %s holds %s, not %s", table, key,
+                       sqlite3_column_name(s, bad), type_name(type),
+                       want == 'I' || want == 'i' ? "an integer" : "text");
+}
+
+/* The columns of the row as values, when each holds the type `types` asks for
+ * (check_row's letters), else NULL. Each column is fetched once: every
+ * sqlite3_column_* call takes the connection's mutex, and a type check by
+ * sqlite3_column_type before each read cost a fifth of trace_load_db's time. The
+ * values are unprotected (sqlite3_column_value), which is sound while one thread
+ * uses the store, as store.h requires. */
+static sqlite3_value **row_values(sqlite3_stmt *s, const char *types, sqlite3_value **v)
+{
+    for (int i = 0; types[i]; i++) {
+        v[i] = sqlite3_column_value(s, i);
+        const int type = sqlite3_value_type(v[i]);
+        const char want = types[i];
+        if (type == (want == 'I' || want == 'i' ? SQLITE_INTEGER : SQLITE_TEXT))
+            continue;
+        if (type == SQLITE_NULL && (want == 'i' || want == 't'))
+            continue;
+        return NULL;
+    }
+    return v;
+}
+
 /* Function pointers travel through void * as a struct, never as a cast. */
 struct cb_container {
     store_container_cb fn;
@@ -59,8 +150,11 @@ struct cb_decision {
     store_decision_cb fn;
 };
 
-static int row_container(sqlite3_stmt *s, void *cb, void *ctx)
+static int row_container(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
+    int rc = check_row(st, s, "containers", "ITTT");
+    if (rc)
+        return rc;
     return ((struct cb_container *)cb)
         ->fn(ctx, sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), text(s, 3));
 }
@@ -69,17 +163,21 @@ int store_for_each_container(struct store *st, store_container_cb cb, void *ctx)
 {
     struct cb_container c = {cb};
     return walk(st,
-                "SELECT c.id, w.name, p.name, c.name FROM containers c "
+                "SELECT c.id, w.name AS \"workloads.name\", p.name AS \"pods.name\", "
+                "c.name AS \"containers.name\" FROM containers c "
                 "JOIN pods p ON p.id = c.pod_id JOIN workloads w ON w.id = p.workload_id "
                 "ORDER BY c.id",
                 row_container, &c, ctx, NULL, 0);
 }
 
-static int row_sample(sqlite3_stmt *s, void *cb, void *ctx)
+static int row_sample(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
+    sqlite3_value *v[4];
+    if (!row_values(s, "IIII", v))
+        return check_row(st, s, "samples", "IIII");
     return ((struct cb_sample *)cb)
-        ->fn(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-             sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3));
+        ->fn(ctx, sqlite3_value_int64(v[0]), sqlite3_value_int64(v[1]), sqlite3_value_int64(v[2]),
+             sqlite3_value_int64(v[3]));
 }
 
 int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx)
@@ -91,8 +189,11 @@ int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx)
                 row_sample, &c, ctx, NULL, 0);
 }
 
-static int row_resources(sqlite3_stmt *s, void *cb, void *ctx)
+static int row_resources(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
+    int rc = check_row(st, s, "resources", "IIiiii");
+    if (rc)
+        return rc;
     return ((struct cb_resources *)cb)
         ->fn(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), int_or_none(s, 2),
              int_or_none(s, 3), int_or_none(s, 4), int_or_none(s, 5));
@@ -107,23 +208,35 @@ int store_for_each_resources(struct store *st, store_resources_cb cb, void *ctx)
                 row_resources, &c, ctx, NULL, 0);
 }
 
-static int row_replicas(sqlite3_stmt *s, void *cb, void *ctx)
+static int row_replicas(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
-    return ((struct cb_replicas *)cb)
-        ->fn(ctx, text(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2));
+    int rc = check_row(st, s, "replicas", "TII");
+    if (rc)
+        return rc;
+    /* sqlite3_column_int keeps the low 32 bits: 2^32 + 1 would read as 1. */
+    const int64_t n = sqlite3_column_int64(s, 2);
+    if (n < INT32_MIN || n > INT32_MAX)
+        return store__fail(st, PS_ECORRUPT,
+                           "table replicas, row (workload '%.48s', t %lld): "
+                           "replicas %lld is beyond any replica count",
+                           text(s, 0), (long long)sqlite3_column_int64(s, 1), (long long)n);
+    return ((struct cb_replicas *)cb)->fn(ctx, text(s, 0), sqlite3_column_int64(s, 1), (int32_t)n);
 }
 
 int store_for_each_replicas(struct store *st, store_replicas_cb cb, void *ctx)
 {
     struct cb_replicas c = {cb};
     return walk(st,
-                "SELECT w.name, r.t, r.replicas FROM replicas r "
+                "SELECT w.name AS workload, r.t, r.replicas FROM replicas r "
                 "JOIN workloads w ON w.id = r.workload_id ORDER BY r.workload_id, r.t",
                 row_replicas, &c, ctx, NULL, 0);
 }
 
-static int row_decision(sqlite3_stmt *s, void *cb, void *ctx)
+static int row_decision(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
+    int rc = check_row(st, s, "decisions", "ITTttt");
+    if (rc)
+        return rc;
     struct store_decision d = {
         .t_s = sqlite3_column_int64(s, 0),
         .workload = text(s, 1),
@@ -141,7 +254,7 @@ int store_for_each_decision(struct store *st, int64_t from_s, int64_t to_s, stor
     struct cb_decision c = {cb};
     const int64_t binds[2] = {from_s, to_s};
     return walk(st,
-                "SELECT d.t, w.name, d.kind, d.value_before, d.value_after, d.reason "
+                "SELECT d.t, w.name AS workload, d.kind, d.value_before, d.value_after, d.reason "
                 "FROM decisions d JOIN workloads w ON w.id = d.workload_id "
                 "WHERE d.t >= ?1 AND d.t < ?2 ORDER BY d.t, d.id",
                 row_decision, &c, ctx, binds, 2);

@@ -331,6 +331,63 @@ static void test_refuse_bad_files(void **state)
     assert_int_equal(store_open(dir, STORE_RDWR, &st, msg, sizeof msg), PS_EINVAL);
 }
 
+/* A history whose file is sound but whose values are not: what another tool,
+ * or an edit with the CHECK constraints off, can leave. Each is refused with
+ * the table, the row and the column, and the file is left as it was. */
+static void test_refuse_bad_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql, *want;
+    } cases[] = {
+        {"UPDATE samples SET cpu_milli = 'abc' WHERE t = 1005",
+         "table samples, row (container_id 1, t 1005): column cpu_milli holds text, not an "
+         "integer"},
+        {"UPDATE samples SET mem_bytes = 2.5 WHERE t = 1005",
+         "column mem_bytes holds a real number"},
+        {"UPDATE samples SET mem_bytes = 1.5e30 WHERE t = 1005",
+         "column mem_bytes holds a real number"},
+        {"UPDATE samples SET t = x'0102' WHERE t = 1005",
+         "table samples, row (container_id 1): column t holds a blob"},
+        {"UPDATE samples SET cpu_milli = -7 WHERE t = 1005", "negative value -7"},
+        {"INSERT INTO resources(container_id, t, cpu_request_milli) VALUES(1, 1000, 'x')",
+         "table resources, row (container_id 1, t 1000): column cpu_request_milli holds text"},
+        {"INSERT INTO replicas(workload_id, t, replicas) VALUES(1, 1000, 4294967297)",
+         "replicas 4294967297 is beyond any replica count"},
+        {"INSERT INTO replicas(workload_id, t, replicas) VALUES(1, 1000, 1.5)",
+         "table replicas, row (workload 'ns/web', t 1000): column replicas holds a real number"},
+        {"UPDATE workloads SET name = x'6100'", "column workloads.name holds a blob, not text"},
+        {"UPDATE containers SET name = x'41'", "column containers.name holds a blob, not text"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *p = new_path();
+        make_history(p, 10);
+        char text[512];
+        snprintf(text, sizeof text, "PRAGMA ignore_check_constraints = 1; %s;", cases[i].sql);
+        sql(p, text);
+        const uint64_t before = file_sum(p);
+        struct trace *t = NULL;
+        struct trace_error err;
+        int rc = trace_load_db(p, &t, &err);
+        if (rc == 0 || !strstr(err.message, cases[i].want))
+            fail_msg("%s: rc %d, \"%s\", wanted \"%s\"", cases[i].sql, rc, err.message,
+                     cases[i].want);
+        assert_null(t);
+        assert_string_equal(err.file, p);
+        /* The message names the file once, in err.file. */
+        assert_null(strstr(err.message, p));
+        assert_true(file_sum(p) == before);
+    }
+    /* NULL is a resources column left unset, not an error. */
+    const char *p = new_path();
+    make_history(p, 10);
+    sql(p, "INSERT INTO resources(container_id, t, cpu_request_milli) VALUES(1, 1000, NULL);");
+    struct trace *t = NULL;
+    struct trace_error err;
+    assert_int_equal(trace_load_db(p, &t, &err), 0);
+    trace_free(t);
+}
+
 static void test_blank_files(void **state)
 {
     (void)state;
@@ -593,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_create_and_reopen),
         cmocka_unit_test(test_migrate_v1),
         cmocka_unit_test(test_refuse_bad_files),
+        cmocka_unit_test(test_refuse_bad_values),
         cmocka_unit_test(test_blank_files),
         cmocka_unit_test(test_batches_and_values),
         cmocka_unit_test(test_decisions_checkpoints),
