@@ -2,6 +2,7 @@
  * Reads from the history: the table walks of store.h and the bare scan the
  * benchmarks compare replay with.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -71,17 +72,22 @@ static const char *type_name(int type)
  * (by its first two columns) and the column. Checked before any column is
  * read: sqlite3_column_type is meaningful only before conversions.
  */
+static bool type_fits(int type, char want)
+{
+    if (type == SQLITE_NULL)
+        return want == 'i' || want == 't';
+    return type == (want == 'I' || want == 'i' ? SQLITE_INTEGER : SQLITE_TEXT);
+}
+
 static int check_row(struct store *st, sqlite3_stmt *s, const char *table, const char *types)
 {
     int bad = -1, type = SQLITE_NULL;
     for (int i = 0; types[i]; i++) {
         type = sqlite3_column_type(s, i);
-        const char want = types[i];
-        const int base = want == 'I' || want == 'i' ? SQLITE_INTEGER : SQLITE_TEXT;
-        if (type == base || (type == SQLITE_NULL && (want == 'i' || want == 't')))
-            continue;
-        bad = i;
-        break;
+        if (!type_fits(type, types[i])) {
+            bad = i;
+            break;
+        }
     }
     if (bad < 0)
         return 0;
@@ -122,13 +128,8 @@ static sqlite3_value **row_values(sqlite3_stmt *s, const char *types, sqlite3_va
 {
     for (int i = 0; types[i]; i++) {
         v[i] = sqlite3_column_value(s, i);
-        const int type = sqlite3_value_type(v[i]);
-        const char want = types[i];
-        if (type == (want == 'I' || want == 'i' ? SQLITE_INTEGER : SQLITE_TEXT))
-            continue;
-        if (type == SQLITE_NULL && (want == 'i' || want == 't'))
-            continue;
-        return NULL;
+        if (!type_fits(sqlite3_value_type(v[i]), types[i]))
+            return NULL;
     }
     return v;
 }
