@@ -719,8 +719,8 @@ void vpa_hist_percentiles(const struct vpa_hist *h, const double *p, int n, doub
 
 void vpa_hist_percentiles_memo(struct vpa_hist *h, const double *p, int n, double *out)
 {
-    /* version starts at 0 and the memo's at 0 means none: a fresh histogram
-     * answers once before it is remembered (init zeroes both). */
+    /* A memo version of 0 means none (init zeroes both): a histogram never
+     * changed is walked each time, which costs nothing. */
     if (n < 1 || n > 3) {
         vpa_hist_percentiles(h, p, n, out);
         return;
