@@ -721,20 +721,19 @@ void vpa_hist_percentiles_memo(struct vpa_hist *h, const double *p, int n, doubl
 {
     /* A memo version of 0 means none (init zeroes both): a histogram never
      * changed is walked each time, which costs nothing. */
-    if (n < 1 || n > 3) {
+    if (n != 3) {
         vpa_hist_percentiles(h, p, n, out);
         return;
     }
-    if (h->pct_memo.version == h->version && h->version != 0 && h->pct_memo.n == n &&
-        memcmp(h->pct_memo.p, p, (size_t)n * sizeof(double)) == 0) {
-        memcpy(out, h->pct_memo.out, (size_t)n * sizeof(double));
+    if (h->pct_memo.version == h->version && h->version != 0 &&
+        memcmp(h->pct_memo.p, p, sizeof h->pct_memo.p) == 0) {
+        memcpy(out, h->pct_memo.out, sizeof h->pct_memo.out);
         return;
     }
     vpa_hist_percentiles(h, p, n, out);
     h->pct_memo.version = h->version;
-    h->pct_memo.n = n;
-    memcpy(h->pct_memo.p, p, (size_t)n * sizeof(double));
-    memcpy(h->pct_memo.out, out, (size_t)n * sizeof(double));
+    memcpy(h->pct_memo.p, p, sizeof h->pct_memo.p);
+    memcpy(h->pct_memo.out, out, sizeof h->pct_memo.out);
 }
 
 double vpa_hist_percentile(const struct vpa_hist *h, double p)

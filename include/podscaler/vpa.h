@@ -158,7 +158,7 @@ double vpa_hist_opts_bucket_start(const struct vpa_hist_opts *o, int bucket);
  * stored, sorted by index, in one block of `cap` doubles followed by `cap` uint16
  * indices. Every operation performs exactly the float operations of upstream's dense
  * array in the same order, so results are bit-identical to it (tests/vpa proves it
- * against vpa_dense_hist). 152 bytes plus 10 bytes per non-empty bucket.
+ * against vpa_dense_hist). 144 bytes plus 10 bytes per non-empty bucket.
  */
 struct vpa_hist {
     const struct vpa_hist_opts *opts;
@@ -180,7 +180,6 @@ struct vpa_hist {
     uint64_t version;
     struct {
         uint64_t version; /* of the histogram when answered; 0: none */
-        int n;
         double p[3], out[3];
     } pct_memo;
 };
@@ -212,7 +211,8 @@ double vpa_hist_percentile(const struct vpa_hist *h, double p);
 void vpa_hist_percentiles(const struct vpa_hist *h, const double *p, int n, double *out);
 /* vpa_hist_percentiles, answering again from the last call when neither the
  * histogram nor p changed since: a memory histogram changes only when a peak
- * rises or a window opens, while the recommender asks every interval. */
+ * rises or a window opens, while the recommender asks every interval. Only
+ * n == 3 (a recommendation's three percentiles) is remembered. */
 void vpa_hist_percentiles_memo(struct vpa_hist *h, const double *p, int n, double *out);
 int vpa_hist_is_empty(const struct vpa_hist *h);
 int vpa_hist_equals(const struct vpa_hist *a, const struct vpa_hist *b);
