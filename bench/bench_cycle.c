@@ -18,10 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "podscaler/pipeline.h"
 #include "podscaler/policy.h"
+
+#include "bench_util.h"
 
 enum { WORKLOADS = 10000, PODS = 10, MAX_PODS = 40, WARMUP = 288, CYCLES = 5 };
 #define STEP_MS (300 * 1000)
@@ -35,21 +36,10 @@ struct workload {
     int64_t cpu_req, mem_req, unset;
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* xorshift: deterministic input, no libc rand state. */
-static uint64_t rng = 0x9E3779B97F4A7C15u;
+static uint64_t rng = BENCH_SEED;
 static double uniform(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
+    return bench_uniform(&rng);
 }
 
 /* The usage of every pod at cycle k: the workload's load follows a daily wave
@@ -124,9 +114,9 @@ int main(void)
         ws[i].mem_req = 512 << 20;
     }
     for (int r = 0; r < CYCLES; r++) {
-        double a = now_s();
+        double a = bench_now_s();
         sink += bare_cycle(ws, r);
-        double b = now_s() - a;
+        double b = bench_now_s() - a;
         if (b < bare)
             bare = b;
     }
@@ -137,12 +127,9 @@ int main(void)
     int status = 0;
     for (const char *const *name = policy_builtin_names; *name; name++) {
         struct ps_policy p;
-        policy_builtin(*name, &p);
-        if (pipeline_policy_available(&p, NULL, 0)) {
-            printf("policy %-14s not available in this build\n", *name);
+        if (!bench_builtin(*name, &p))
             continue;
-        }
-        rng = 0x9E3779B97F4A7C15u;
+        rng = BENCH_SEED;
         for (int i = 0; i < WORKLOADS; i++) {
             struct workload *w = &ws[i];
             w->replicas = PODS;
@@ -166,9 +153,9 @@ int main(void)
         long timed = 0;
         for (int r = 0; r < CYCLES && !status; r++, k++) {
             long before = decisions;
-            double a = now_s();
+            double a = bench_now_s();
             status = cycle(ws, k, &decisions);
-            double b = now_s() - a;
+            double b = bench_now_s() - a;
             timed += decisions - before;
             if (b < best)
                 best = b;

@@ -10,9 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "podscaler/hpa.h"
+
+#include "bench_util.h"
 
 enum { WORKLOADS = 10000, PODS = 10, METRICS = 2, ROUNDS = 20 };
 
@@ -28,21 +29,10 @@ struct workload {
 static struct hpa_metric_spec metric_specs[METRICS];
 static struct hpa_spec spec;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* xorshift: deterministic input, no libc rand state. */
-static uint64_t rng = 0x9E3779B97F4A7C15u;
+static uint64_t rng = BENCH_SEED;
 static uint64_t next_u64(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return bench_next_u64(&rng);
 }
 
 static void build(struct workload *w, int64_t now_ms)
@@ -133,7 +123,7 @@ int main(void)
 
     /* Decisions: ROUNDS passes over every workload, 15 s apart (the sync period). */
     long decisions = 0, rescales = 0;
-    double start = now_s();
+    double start = bench_now_s();
     for (int r = 0; r < ROUNDS; r++) {
         int64_t now = t0 + (int64_t)r * 15000;
         for (int i = 0; i < WORKLOADS; i++) {
@@ -148,13 +138,13 @@ int main(void)
             decisions++;
         }
     }
-    double t_decide = now_s() - start;
+    double t_decide = bench_now_s() - start;
 
     volatile int64_t sink = 0;
-    start = now_s();
+    start = bench_now_s();
     for (int r = 0; r < ROUNDS; r++)
         sink += bare_loop(ws);
-    double t_bare = now_s() - start;
+    double t_bare = bench_now_s() - start;
     (void)sink;
 
     printf("hpa_workloads: %d pods: %d metrics: %d rounds: %d rescales: %ld\n", WORKLOADS, PODS,

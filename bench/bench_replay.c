@@ -17,21 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "podscaler/replay.h"
 #include "podscaler/store.h"
 #include "podscaler/trace.h"
 
-#define ROUNDS 5
+#include "bench_util.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define ROUNDS 5
 
 /* The largest TRACES_DIR/<name>/usage.csv by file size. */
 static int largest_trace(const char *dir, char *out, size_t cap)
@@ -78,13 +72,13 @@ int main(int argc, char **argv)
     }
     struct trace *t = NULL;
     struct trace_error te;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (trace_load_csv(path, NULL, &t, &te)) {
         fprintf(stderr, "bench_replay: %s:%ld: %s\n", path, te.line, te.message);
         return 1;
     }
     printf("trace: %s, %zu samples (csv parse %.3f s, not counted)\n", path, t->n_samples,
-           now_s() - t0);
+           bench_now_s() - t0);
 
     /* The baseline: the same samples in a history database, scanned bare. */
     char db[] = "/tmp/ps-bench-replay-XXXXXX";
@@ -108,12 +102,12 @@ int main(int argc, char **argv)
     double scan = 1e30;
     uint64_t rows = 0;
     for (int r = 0; r < ROUNDS; r++) {
-        double a = now_s();
+        double a = bench_now_s();
         if ((rc = store_scan_count(st, &rows))) {
             fprintf(stderr, "bench_replay: scan: %s\n", store_strerror(rc));
             return 1;
         }
-        double b = now_s() - a;
+        double b = bench_now_s() - a;
         if (b < scan)
             scan = b;
     }
@@ -129,12 +123,12 @@ int main(int argc, char **argv)
     for (int r = 0; r < ROUNDS; r++) {
         replay_input_free(in);
         in = NULL;
-        double a = now_s();
+        double a = bench_now_s();
         if (replay_input_new(t, &o, &in, err, sizeof(err))) {
             fprintf(stderr, "bench_replay: %s\n", err);
             return 1;
         }
-        double b = now_s() - a;
+        double b = bench_now_s() - a;
         if (b < prep)
             prep = b;
     }
@@ -146,20 +140,17 @@ int main(int argc, char **argv)
     int n_pol = 0;
     for (const char *const *name = policy_builtin_names; *name; name++) {
         struct ps_policy p;
-        policy_builtin(*name, &p);
-        if (pipeline_policy_available(&p, NULL, 0)) {
-            printf("policy %-14s not available in this build\n", *name);
+        if (!bench_builtin(*name, &p))
             continue;
-        }
         double best = 1e30;
         for (int r = 0; r < ROUNDS; r++) {
             struct replay_result *res = NULL;
-            double a = now_s();
+            double a = bench_now_s();
             if (replay_run(in, &p, NULL, NULL, &res, err, sizeof(err))) {
                 fprintf(stderr, "bench_replay: %s\n", err);
                 return 1;
             }
-            double b = now_s() - a;
+            double b = bench_now_s() - a;
             replay_result_free(res);
             if (b < best)
                 best = b;

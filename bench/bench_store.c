@@ -18,20 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "podscaler/store.h"
 #include "podscaler/trace.h"
 
-#define RUNS 3
+#include "bench_util.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define RUNS 3
 
 #define PATH_CAP 8192
 
@@ -66,7 +60,7 @@ static int largest_trace(char out[PATH_CAP])
 
 static double bare_read(const char *path, size_t *bytes)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int fd = open(path, O_RDONLY);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0)
@@ -79,7 +73,7 @@ static double bare_read(const char *path, size_t *bytes)
     close(fd);
     free(buf);
     *bytes = got;
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 int main(int argc, char **argv)
@@ -100,12 +94,12 @@ int main(int argc, char **argv)
         if (rd >= 0 && rd < best_read)
             best_read = rd;
         trace_free(t);
-        double t0 = now_s();
+        double t0 = bench_now_s();
         if (trace_load_csv(path, NULL, &t, &err) != 0) {
             fprintf(stderr, "%s:%ld %s: %s\n", err.file, err.line, err.field, err.message);
             return 1;
         }
-        double dt = now_s() - t0;
+        double dt = bench_now_s() - t0;
         if (dt < best_csv)
             best_csv = dt;
     }
@@ -128,12 +122,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", msg);
         return 1;
     }
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (store_import_trace(st, t, 1700000000) != 0) {
         fprintf(stderr, "%s\n", store_errmsg(st));
         return 1;
     }
-    double import_s = now_s() - t0;
+    double import_s = bench_now_s() - t0;
     store_close(st);
     printf("store_import_samples_per_s: %.0f\n", (double)n / import_s);
 
@@ -144,12 +138,12 @@ int main(int argc, char **argv)
     double best_scan = 1e9;
     for (int r = 0; r < RUNS; r++) {
         uint64_t rows;
-        t0 = now_s();
+        t0 = bench_now_s();
         if (store_scan_count(st, &rows) != 0 || rows != n) {
             fprintf(stderr, "scan: %s (%llu rows)\n", store_errmsg(st), (unsigned long long)rows);
             return 1;
         }
-        double dt = now_s() - t0;
+        double dt = bench_now_s() - t0;
         if (dt < best_scan)
             best_scan = dt;
     }
@@ -159,12 +153,12 @@ int main(int argc, char **argv)
     double best_db = 1e9;
     for (int r = 0; r < RUNS; r++) {
         struct trace *d;
-        t0 = now_s();
+        t0 = bench_now_s();
         if (trace_load_db(db, &d, &err) != 0) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }
-        double dt = now_s() - t0;
+        double dt = bench_now_s() - t0;
         trace_free(d);
         if (dt < best_db)
             best_db = dt;
