@@ -31,22 +31,6 @@ static int walk(struct store *st, const char *sql,
     return ret;
 }
 
-static const char *text(sqlite3_stmt *s, int i)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    return t ? (const char *)t : "";
-}
-
-static const char *text_or_null(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-static int64_t int_or_none(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? STORE_NONE : sqlite3_column_int64(s, i);
-}
-
 static const char *type_name(int type)
 {
     switch (type) {
@@ -63,15 +47,8 @@ static const char *type_name(int type)
     }
 }
 
-/*
- * A history another tool wrote (or edited with its CHECK constraints off) can
- * hold any value in any column, and SQLite converts on read without a word:
- * text reads as 0, 2.5 as 2, 1e30 as INT64_MAX, a blob as the number its bytes
- * spell. types has a letter per column: I an integer, T text, and i or t the
- * same or NULL. A value of another type is refused, naming the table, the row
- * (by its first two columns) and the column. Checked before any column is
- * read: sqlite3_column_type is meaningful only before conversions.
- */
+/* A column's type letter (fetch_row): I an integer, T text, and i or t the same
+ * or NULL. */
 static bool type_fits(int type, char want)
 {
     if (type == SQLITE_NULL)
@@ -79,18 +56,11 @@ static bool type_fits(int type, char want)
     return type == (want == 'I' || want == 'i' ? SQLITE_INTEGER : SQLITE_TEXT);
 }
 
-static int check_row(struct store *st, sqlite3_stmt *s, const char *table, const char *types)
+/* The message for column `bad` of the row, which holds `type`: the table, the
+ * row by its first two columns (those of a printable type), the column. */
+static int row_refused(struct store *st, sqlite3_stmt *s, const char *table, const char *types,
+                       int bad, int type)
 {
-    int bad = -1, type = SQLITE_NULL;
-    for (int i = 0; types[i]; i++) {
-        type = sqlite3_column_type(s, i);
-        if (!type_fits(type, types[i])) {
-            bad = i;
-            break;
-        }
-    }
-    if (bad < 0)
-        return 0;
     char key[160] = "";
     size_t n = 0;
     for (int i = 0; i < 2 && types[i] && n < sizeof key; i++) {
@@ -118,20 +88,48 @@ static int check_row(struct store *st, sqlite3_stmt *s, const char *table, const
                        want == 'I' || want == 'i' ? "an integer" : "text");
 }
 
-/* The columns of the row as values, when each holds the type `types` asks for
- * (check_row's letters), else NULL. Each column is fetched once: every
- * sqlite3_column_* call takes the connection's mutex, and a type check by
+/*
+ * The row's columns into v[], each of the type its letter in `types` asks for,
+ * or PS_ECORRUPT naming the table, the row and the column. A history another
+ * tool wrote (or edited with its CHECK constraints off) can hold any value in
+ * any column, and SQLite converts on read without a word: text reads as 0, 2.5
+ * as 2, 1e30 as INT64_MAX, a blob as the number its bytes spell.
+ *
+ * Each column is fetched once, as a value whose type is read before any
+ * conversion: every sqlite3_column_* call takes the connection's mutex, and a
  * sqlite3_column_type before each read cost a fifth of trace_load_db's time. The
- * values are unprotected (sqlite3_column_value), which is sound while one thread
- * uses the store, as store.h requires. */
-static sqlite3_value **row_values(sqlite3_stmt *s, const char *types, sqlite3_value **v)
+ * values are unprotected (sqlite3_column_value), which is sound while one
+ * thread uses the store, as store.h requires; they live until the next step.
+ */
+static int fetch_row(struct store *st, sqlite3_stmt *s, const char *table, const char *types,
+                     sqlite3_value **v)
 {
     for (int i = 0; types[i]; i++) {
         v[i] = sqlite3_column_value(s, i);
-        if (!type_fits(sqlite3_value_type(v[i]), types[i]))
-            return NULL;
+        const int type = sqlite3_value_type(v[i]);
+        if (!type_fits(type, types[i]))
+            return row_refused(st, s, table, types, i, type);
     }
-    return v;
+    return 0;
+}
+
+/* Text of a T column ("" should SQLite fail to allocate it, as before). */
+static const char *value_text(sqlite3_value *v)
+{
+    const unsigned char *t = sqlite3_value_text(v);
+    return t ? (const char *)t : "";
+}
+
+/* A t column: NULL for NULL. */
+static const char *value_text_or_null(sqlite3_value *v)
+{
+    return (const char *)sqlite3_value_text(v);
+}
+
+/* An i column: STORE_NONE for NULL. */
+static int64_t value_int_or_none(sqlite3_value *v)
+{
+    return sqlite3_value_type(v) == SQLITE_NULL ? STORE_NONE : sqlite3_value_int64(v);
 }
 
 /* Function pointers travel through void * as a struct, never as a cast. */
@@ -153,11 +151,12 @@ struct cb_decision {
 
 static int row_container(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
-    int rc = check_row(st, s, "containers", "ITTT");
+    sqlite3_value *v[4];
+    int rc = fetch_row(st, s, "containers", "ITTT", v);
     if (rc)
         return rc;
     return ((struct cb_container *)cb)
-        ->fn(ctx, sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), text(s, 3));
+        ->fn(ctx, sqlite3_value_int64(v[0]), value_text(v[1]), value_text(v[2]), value_text(v[3]));
 }
 
 int store_for_each_container(struct store *st, store_container_cb cb, void *ctx)
@@ -174,8 +173,9 @@ int store_for_each_container(struct store *st, store_container_cb cb, void *ctx)
 static int row_sample(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
     sqlite3_value *v[4];
-    if (!row_values(s, "IIII", v))
-        return check_row(st, s, "samples", "IIII");
+    int rc = fetch_row(st, s, "samples", "IIII", v);
+    if (rc)
+        return rc;
     return ((struct cb_sample *)cb)
         ->fn(ctx, sqlite3_value_int64(v[0]), sqlite3_value_int64(v[1]), sqlite3_value_int64(v[2]),
              sqlite3_value_int64(v[3]));
@@ -192,12 +192,13 @@ int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx)
 
 static int row_resources(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
-    int rc = check_row(st, s, "resources", "IIiiii");
+    sqlite3_value *v[6];
+    int rc = fetch_row(st, s, "resources", "IIiiii", v);
     if (rc)
         return rc;
     return ((struct cb_resources *)cb)
-        ->fn(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), int_or_none(s, 2),
-             int_or_none(s, 3), int_or_none(s, 4), int_or_none(s, 5));
+        ->fn(ctx, sqlite3_value_int64(v[0]), sqlite3_value_int64(v[1]), value_int_or_none(v[2]),
+             value_int_or_none(v[3]), value_int_or_none(v[4]), value_int_or_none(v[5]));
 }
 
 int store_for_each_resources(struct store *st, store_resources_cb cb, void *ctx)
@@ -211,17 +212,19 @@ int store_for_each_resources(struct store *st, store_resources_cb cb, void *ctx)
 
 static int row_replicas(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
-    int rc = check_row(st, s, "replicas", "TII");
+    sqlite3_value *v[3];
+    int rc = fetch_row(st, s, "replicas", "TII", v);
     if (rc)
         return rc;
     /* sqlite3_column_int keeps the low 32 bits: 2^32 + 1 would read as 1. */
-    const int64_t n = sqlite3_column_int64(s, 2);
+    const int64_t n = sqlite3_value_int64(v[2]);
     if (n < INT32_MIN || n > INT32_MAX)
         return store__fail(st, PS_ECORRUPT,
                            "table replicas, row (workload '%.48s', t %lld): "
                            "replicas %lld is beyond any replica count",
-                           text(s, 0), (long long)sqlite3_column_int64(s, 1), (long long)n);
-    return ((struct cb_replicas *)cb)->fn(ctx, text(s, 0), sqlite3_column_int64(s, 1), (int32_t)n);
+                           value_text(v[0]), (long long)sqlite3_value_int64(v[1]), (long long)n);
+    return ((struct cb_replicas *)cb)
+        ->fn(ctx, value_text(v[0]), sqlite3_value_int64(v[1]), (int32_t)n);
 }
 
 int store_for_each_replicas(struct store *st, store_replicas_cb cb, void *ctx)
@@ -235,16 +238,17 @@ int store_for_each_replicas(struct store *st, store_replicas_cb cb, void *ctx)
 
 static int row_decision(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
-    int rc = check_row(st, s, "decisions", "ITTttt");
+    sqlite3_value *v[6];
+    int rc = fetch_row(st, s, "decisions", "ITTttt", v);
     if (rc)
         return rc;
     struct store_decision d = {
-        .t_s = sqlite3_column_int64(s, 0),
-        .workload = text(s, 1),
-        .kind = text(s, 2),
-        .before = text_or_null(s, 3),
-        .after = text_or_null(s, 4),
-        .reason = text_or_null(s, 5),
+        .t_s = sqlite3_value_int64(v[0]),
+        .workload = value_text(v[1]),
+        .kind = value_text(v[2]),
+        .before = value_text_or_null(v[3]),
+        .after = value_text_or_null(v[4]),
+        .reason = value_text_or_null(v[5]),
     };
     return ((struct cb_decision *)cb)->fn(ctx, &d);
 }
