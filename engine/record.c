@@ -217,6 +217,16 @@ static int workload_name(char *buf, size_t cap, const struct kobj_deployment *d)
     return n > 0 && (size_t)n < cap ? 0 : PS_ENOSPC;
 }
 
+/* The store's own message names the file already; without one, say which. */
+static void log_store_failure(const struct recorder *r, const char *verb, int rc)
+{
+    const char *msg = store_errmsg(r->st);
+    if (msg[0])
+        ps_log(PS_LOG_ERROR, MOD, "cannot %s %s", verb, msg);
+    else
+        ps_log(PS_LOG_ERROR, MOD, "%s: cannot %s: %s", r->o->db, verb, store_strerror(rc));
+}
+
 /* Writes the poll; 0, or a store error (fatal). */
 static int write_poll(struct recorder *r, const struct kobj_deployment_list *dl,
                       const struct kobj_pod_list *pl, const struct kobj_pod_metrics_list *ml,
@@ -408,8 +418,7 @@ static void finish_poll(struct recorder *r)
     uint64_t samples_before = r->samples;
     int rc = write_poll(r, &dl, have_pods ? &pl : NULL, have_metrics ? &ml : NULL, t_s);
     if (rc) {
-        ps_log(PS_LOG_ERROR, MOD, "%s: cannot write: %s (%s)", r->o->db, store_strerror(rc),
-               store_errmsg(r->st));
+        log_store_failure(r, "write", rc);
         r->fatal = 1;
         shutdown_all(r);
         goto out;
@@ -422,8 +431,7 @@ static void finish_poll(struct recorder *r)
         struct store_prune_stats ps_stats;
         rc = store_prune(r->st, t_s, r->o->retention_s, &ps_stats);
         if (rc) {
-            ps_log(PS_LOG_ERROR, MOD, "%s: cannot prune: %s (%s)", r->o->db, store_strerror(rc),
-                   store_errmsg(r->st));
+            log_store_failure(r, "prune", rc);
             r->fatal = 1;
             shutdown_all(r);
             goto out;
@@ -680,8 +688,7 @@ int record_run(const struct record_opts *o)
     }
     rc = seed_cache(r);
     if (rc) {
-        ps_log(PS_LOG_ERROR, MOD, "%s: cannot read: %s (%s)", o->db, store_strerror(rc),
-               store_errmsg(r->st));
+        log_store_failure(r, "read", rc);
         goto out_store;
     }
     rc = uv_loop_init(&r->loop);

@@ -445,6 +445,32 @@ class RecordTest(unittest.TestCase):
         log = sim.admin("GET", "requests")
         self.assertTrue(log and all(e["auth"] == "bearer" and e["status"] == 200 for e in log))
 
+    def test_resume_refuses_bad_history(self):
+        """A history whose rows another tool damaged is refused before any poll:
+        the error names the file once, with the table and row, and the file is
+        left as it was."""
+        self.start()
+        code, out, err = self.record("-n", "shop", "--interval", "500ms", "--duration", "1s")
+        self.assertEqual(code, 0, err)
+        con = sqlite3.connect(self.db)
+        con.execute("PRAGMA ignore_check_constraints = ON")
+        con.execute("UPDATE resources SET cpu_request_milli = 'lots' WHERE container_id = "
+                    "(SELECT min(container_id) FROM resources)")
+        con.commit()
+        con.close()
+        with open(self.db, "rb") as f:
+            before = f.read()
+        self.sim.admin("DELETE", "requests")
+        code, out, err = self.record("-n", "shop", "--interval", "500ms", "--duration", "1s")
+        self.assertEqual(code, 1, err)
+        self.assertIn("table resources", err)
+        self.assertIn("cpu_request_milli holds text", err)
+        self.assertEqual(err.count(self.db), 1, err)
+        with open(self.db, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(self.sim.admin("GET", "requests"), [],
+                         "polled the cluster with a history it cannot extend")
+
     def test_usage_errors(self):
         self.start()
         for args in (["record"], ["record", "--db"], ["record", "--db", self.db, "--interval", "0"],
