@@ -935,7 +935,7 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
     const struct policy_coordination *pc = &p->coordination;
     if (pc->pressure_percentile > 0)
         co->params.pressure_percentile = pc->pressure_percentile;
-    if (pc->switch_margin > 0)
+    if (pc->has_switch_margin)
         co->params.switch_margin = pc->switch_margin;
     if (pc->window_s > 0)
         co->params.window_ms = (int64_t)pc->window_s * 1000;

@@ -287,9 +287,13 @@ static int resource_of(struct dec *d, const char *path, json_t *v, uint8_t *out)
     return get_enum(d, path, v, names, vals, out);
 }
 
-static int decode_target(struct dec *d, const char *path, json_t *t, int res_metric,
-                         uint8_t resource, struct policy_metric *m)
+/* The target's type must be one its metric's source can use (autoscaling/v2
+ * validation: Resource and ContainerResource take Utilization or AverageValue,
+ * Pods AverageValue, Object and External Value or AverageValue), and the
+ * target sets the one value its type reads: a second one would be ignored. */
+static int decode_target(struct dec *d, const char *path, json_t *t, struct policy_metric *m)
 {
+    static const char *const fields[] = {"averageUtilization", "averageValue", "value"};
     static const char *const keys[] = {"type", "averageUtilization", "averageValue", "value", NULL};
     static const char *const tnames[] = {"Utilization", "AverageValue", "Value", NULL};
     static const int tvals[] = {POLICY_TARGET_UTILIZATION, POLICY_TARGET_AVERAGE_VALUE,
@@ -306,6 +310,18 @@ static int decode_target(struct dec *d, const char *path, json_t *t, int res_met
         return fail(d, p, "is required");
     if ((rc = get_enum(d, p, ty, tnames, tvals, &m->target)))
         return rc;
+    int res_metric =
+        m->type == POLICY_METRIC_RESOURCE || m->type == POLICY_METRIC_CONTAINER_RESOURCE;
+    if (m->target == POLICY_TARGET_VALUE && (res_metric || m->type == POLICY_METRIC_PODS))
+        return fail(d, p, "Value is only for Object and External metrics (use AverageValue)");
+    for (int f = 0; f < 3; f++) {
+        if (f != m->target && json_object_get(t, fields[f])) {
+            join(p, sizeof(p), path, ".");
+            join(p + strlen(p), sizeof(p) - strlen(p), "", fields[f]);
+            return fail(d, p, "is not read by a target of type %s; set only %s",
+                        json_string_value(ty), fields[m->target]);
+        }
+    }
     if (m->target == POLICY_TARGET_UTILIZATION) {
         if (!res_metric)
             return fail(d, p, "Utilization is only for Resource and ContainerResource metrics");
@@ -321,7 +337,6 @@ static int decode_target(struct dec *d, const char *path, json_t *t, int res_met
     json_t *q = json_object_get(t, field);
     if (!q)
         return fail(d, p, "is required for type %s", json_string_value(ty));
-    (void)resource;
     if ((rc = get_quantity(d, p, q, 1, &m->target_milli)))
         return rc;
     if (m->target_milli <= 0)
@@ -357,6 +372,13 @@ static int decode_metric(struct dec *d, const char *path, json_t *j, struct poli
     json_t *src = json_object_get(j, member[m->type]);
     if (!json_is_object(src))
         return fail(d, p, "is required for type %s and must be an object", json_string_value(ty));
+    for (int k = 0; k < 5; k++) {
+        if (k != m->type && json_object_get(j, member[k])) {
+            join(q, sizeof(q), path, ".");
+            join(q + strlen(q), sizeof(q) - strlen(q), "", member[k]);
+            return fail(d, q, "is not read by a metric of type %s", json_string_value(ty));
+        }
+    }
     m->resource = POLICY_RES_OTHER;
     if (m->type == POLICY_METRIC_RESOURCE || m->type == POLICY_METRIC_CONTAINER_RESOURCE) {
         static const char *const rkeys[] = {"name", "container", "target", NULL};
@@ -377,22 +399,51 @@ static int decode_metric(struct dec *d, const char *path, json_t *j, struct poli
         }
     } else {
         static const char *const okeys[] = {"metric", "target", "describedObject", NULL};
-        if ((rc = check_keys(d, p, src, okeys)))
+        static const char *const pkeys[] = {"metric", "target", NULL};
+        static const char *const mkeys[] = {"name", "selector", NULL};
+        /* describedObject is the Object source's alone, and required there. */
+        if ((rc = check_keys(d, p, src, m->type == POLICY_METRIC_OBJECT ? okeys : pkeys)))
             return rc;
-        join(q, sizeof(q), p, ".metric.name");
+        join(q, sizeof(q), p, ".metric");
         json_t *mm = json_object_get(src, "metric");
-        json_t *n = json_is_object(mm) ? json_object_get(mm, "name") : NULL;
+        if (!json_is_object(mm))
+            return fail(d, q, "is required and must be an object");
+        if ((rc = check_keys(d, q, mm, mkeys)))
+            return rc;
+        json_t *sel = json_object_get(mm, "selector");
+        join(q, sizeof(q), p, ".metric.selector");
+        if (sel && !json_is_null(sel) && !json_is_object(sel))
+            return fail(d, q, "must be a label selector (an object)");
+        join(q, sizeof(q), p, ".metric.name");
+        json_t *n = json_object_get(mm, "name");
         if (!json_is_string(n) || json_string_length(n) == 0)
             return fail(d, q, "is required and must be a non-empty string");
+        if (json_string_length(n) >= sizeof(m->container))
+            return fail(d, q, "is longer than %zu bytes", sizeof(m->container) - 1);
         snprintf(m->container, sizeof(m->container), "%s", json_string_value(n));
+        if (m->type == POLICY_METRIC_OBJECT) {
+            static const char *const dkeys[] = {"apiVersion", "kind", "name", NULL};
+            join(q, sizeof(q), p, ".describedObject");
+            json_t *o = json_object_get(src, "describedObject");
+            if (!json_is_object(o))
+                return fail(d, q, "is required and must be an object");
+            if ((rc = check_keys(d, q, o, dkeys)))
+                return rc;
+            for (int k = 0; k < 3; k++) {
+                json_t *f = json_object_get(o, dkeys[k]);
+                char r[224];
+                join(r, sizeof(r), q, ".");
+                join(r + strlen(r), sizeof(r) - strlen(r), "", dkeys[k]);
+                if (f ? !json_is_string(f) || json_string_length(f) == 0 : k > 0)
+                    return fail(d, r, "%s", f ? "must be a non-empty string" : "is required");
+            }
+        }
     }
     join(q, sizeof(q), p, ".target");
     json_t *t = json_object_get(src, "target");
     if (!t)
         return fail(d, q, "is required");
-    return decode_target(
-        d, q, t, m->type == POLICY_METRIC_RESOURCE || m->type == POLICY_METRIC_CONTAINER_RESOURCE,
-        m->resource, m);
+    return decode_target(d, q, t, m);
 }
 
 static int decode_rules(struct dec *d, const char *path, json_t *j, struct policy_scaling_rules *r)
@@ -434,6 +485,12 @@ static int decode_rules(struct dec *d, const char *path, json_t *j, struct polic
             return fail(d, p, "must be a list");
         if (json_array_size(v) > POLICY_MAX_RULES)
             return fail(d, p, "has more than %d entries", POLICY_MAX_RULES);
+        /* Upstream validation: an empty list would stop scaling in this
+         * direction without a word (selectPolicy: Disabled says it). */
+        if (json_array_size(v) == 0)
+            return fail(d, p,
+                        "must have at least one entry (selectPolicy: Disabled turns this "
+                        "direction off)");
         r->has_policies = 1;
         for (size_t i = 0; i < json_array_size(v); i++) {
             static const char *const pkeys[] = {"type", "value", "periodSeconds", NULL};
@@ -667,6 +724,8 @@ static int decode_vertical(struct dec *d, json_t *j, struct policy_vertical *vp)
     }
     json_t *mr = json_object_get(j, "minReplicas");
     const char *mrpath = "spec.vertical.minReplicas";
+    if (mr && up && json_object_get(up, "minReplicas"))
+        return fail(d, mrpath, "is also set in spec.vertical.updatePolicy.minReplicas");
     if (!mr && up && json_object_get(up, "minReplicas")) {
         mr = json_object_get(up, "minReplicas");
         mrpath = "spec.vertical.updatePolicy.minReplicas";
@@ -753,9 +812,12 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
         (rc = get_fraction(d, "spec.coordination.pressurePercentile", f, 0, 1, 1,
                            &c->pressure_percentile)))
         return rc;
-    if ((f = json_object_get(v, "switchMargin")) &&
-        (rc = get_fraction(d, "spec.coordination.switchMargin", f, 0, 10, 0, &c->switch_margin)))
-        return rc;
+    if ((f = json_object_get(v, "switchMargin"))) {
+        if ((rc =
+                 get_fraction(d, "spec.coordination.switchMargin", f, 0, 10, 0, &c->switch_margin)))
+            return rc;
+        c->has_switch_margin = 1;
+    }
     if ((rc = coordination_int(d, v, "switchSustainSeconds", 0, 30 * 86400, &c->switch_sustain_s,
                                &c->has_switch_sustain)))
         return rc;
@@ -793,6 +855,26 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
     return 0;
 }
 
+/* The controller's: replay applies a policy to every workload. Checked here so
+ * that a file replay accepts is one the controller accepts. */
+static int decode_target_ref(struct dec *d, json_t *v)
+{
+    static const char *const keys[] = {"apiVersion", "kind", "name", NULL};
+    int rc;
+    if (!json_is_object(v))
+        return fail(d, "spec.targetRef", "must be an object");
+    if ((rc = check_keys(d, "spec.targetRef", v, keys)))
+        return rc;
+    for (int k = 0; k < 3; k++) {
+        char p[48];
+        json_t *f = json_object_get(v, keys[k]);
+        snprintf(p, sizeof(p), "spec.targetRef.%s", keys[k]);
+        if (f ? !json_is_string(f) || json_string_length(f) == 0 : k > 0)
+            return fail(d, p, "%s", f ? "must be a non-empty string" : "is required");
+    }
+    return 0;
+}
+
 int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size_t errlen)
 {
     static const char *const keys[] = {"targetRef", "horizontal", "vertical", "coordination", NULL};
@@ -807,6 +889,9 @@ int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size
     if ((rc = check_keys(&d, "spec", spec, keys)))
         return rc;
     json_t *v;
+    if ((v = json_object_get(spec, "targetRef")) && !json_is_null(v))
+        if ((rc = decode_target_ref(&d, v)))
+            return rc;
     if ((v = json_object_get(spec, "horizontal")) && !json_is_null(v))
         if ((rc = decode_horizontal(&d, v, &out->horizontal)))
             return rc;
@@ -866,6 +951,14 @@ static json_t *yaml_scalar(const yaml_event_t *ev)
         return json_false();
     if (strlen(s) == len) {
         char *end;
+        /* 0x and 0o integers of the core schema; no sign, as there. */
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'o') && s[2] != '\0' && s[2] != '-' &&
+            s[2] != '+' && s[2] != ' ') {
+            errno = 0;
+            unsigned long long u = strtoull(s + 2, &end, s[1] == 'x' ? 16 : 8);
+            if (*end == '\0' && errno == 0 && u <= (unsigned long long)INT64_MAX)
+                return json_integer((json_int_t)u);
+        }
         errno = 0;
         long long i = strtoll(s, &end, 10);
         if (*end == '\0' && errno == 0 &&
@@ -879,6 +972,38 @@ static json_t *yaml_scalar(const yaml_event_t *ev)
             return json_real(x);
     }
     return json_stringn(s, len);
+}
+
+/* What a policy never needs and a reader could get wrong: anchors (only
+ * useful with aliases, which expand exponentially), tags (!!str 5 is a string
+ * where the decoder reads an integer; custom tags mean nothing here) and NUL
+ * bytes (a C string would end there: "horizontal\0x" would read as horizontal). */
+static const char *yaml_refused(const yaml_event_t *ev)
+{
+    const yaml_char_t *anchor = NULL, *tag = NULL;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        anchor = ev->data.scalar.anchor;
+        tag = ev->data.scalar.tag;
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+            return "a string holds a NUL byte";
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+        anchor = ev->data.sequence_start.anchor;
+        tag = ev->data.sequence_start.tag;
+        break;
+    case YAML_MAPPING_START_EVENT:
+        anchor = ev->data.mapping_start.anchor;
+        tag = ev->data.mapping_start.tag;
+        break;
+    default:
+        break;
+    }
+    if (anchor)
+        return "anchors are not supported";
+    if (tag)
+        return "tags are not supported";
+    return NULL;
 }
 
 #define YAML_MAX_DEPTH 64
@@ -903,6 +1028,12 @@ json_t *policy_yaml_to_json(const char *data, size_t len, char *err, size_t errl
             snprintf(err, errlen, "YAML: %s at line %zu column %zu",
                      parser.problem ? parser.problem : "syntax error", parser.problem_mark.line + 1,
                      parser.problem_mark.column + 1);
+            goto fail;
+        }
+        const char *refused = yaml_refused(&ev);
+        if (refused) {
+            snprintf(err, errlen, "YAML: %s (line %zu)", refused, ev.start_mark.line + 1);
+            yaml_event_delete(&ev);
             goto fail;
         }
         json_t *node = NULL;
@@ -1018,6 +1149,27 @@ fail:
 
 /* ---- documents ---- */
 
+/* A Kubernetes object name (RFC 1123 subdomain), at most POLICY_NAME_MAX - 1
+ * bytes here: the name is also a column of every output format. */
+static int check_object_name(struct dec *d, const char *path, json_t *n)
+{
+    if (!json_is_string(n) || json_string_length(n) == 0 ||
+        json_string_length(n) >= POLICY_NAME_MAX)
+        return fail(d, path, "must be a string of 1 to %d bytes", POLICY_NAME_MAX - 1);
+    const char *s = json_string_value(n);
+    size_t len = json_string_length(n);
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && !((c == '-' || c == '.') && i > 0 && i + 1 < len))
+            return fail(d, path,
+                        "\"%s\" is not a Kubernetes object name (lower-case letters, digits, "
+                        "'-' and '.', starting and ending with a letter or digit)",
+                        s);
+    }
+    return 0;
+}
+
 static void base_name(const char *origin, char *out, size_t cap)
 {
     const char *b = strrchr(origin, '/');
@@ -1040,6 +1192,10 @@ int policy_load_buffer(const char *data, size_t len, const char *origin, struct 
     if (i < len && (data[i] == '{' || data[i] == '[')) {
         json_error_t je;
         doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+        /* Not JSON, but it may be YAML in flow style ({horizontal: {...}}); if
+         * it is neither, the JSON error is the likelier help. */
+        if (!doc)
+            doc = policy_yaml_to_json(data, len, msg, sizeof(msg));
         if (!doc) {
             snprintf(err, errlen, "%s: JSON line %d column %d: %s", origin, je.line, je.column,
                      je.text);
@@ -1064,18 +1220,20 @@ int policy_load_buffer(const char *data, size_t len, const char *origin, struct 
         static const char *const keys[] = {"apiVersion", "kind",   "metadata",
                                            "spec",       "status", NULL};
         json_t *kind = json_object_get(doc, "kind");
+        json_t *av = json_object_get(doc, "apiVersion");
         rc = check_keys(&d, "(document)", doc, keys);
         if (!rc && kind &&
             (!json_is_string(kind) || strcmp(json_string_value(kind), "PodScaler") != 0))
             rc = fail(&d, "kind", "must be PodScaler");
+        if (!rc && av &&
+            (!json_is_string(av) || strcmp(json_string_value(av), POLICY_API_VERSION) != 0))
+            rc = fail(&d, "apiVersion", "must be %s", POLICY_API_VERSION);
         json_t *md = json_object_get(doc, "metadata");
         json_t *n = json_is_object(md) ? json_object_get(md, "name") : NULL;
+        if (!rc && md && !json_is_object(md))
+            rc = fail(&d, "metadata", "must be an object");
         if (!rc && n) {
-            if (!json_is_string(n) || json_string_length(n) == 0 ||
-                json_string_length(n) >= POLICY_NAME_MAX)
-                rc = fail(&d, "metadata.name", "must be a string of 1 to %d bytes",
-                          POLICY_NAME_MAX - 1);
-            else
+            if ((rc = check_object_name(&d, "metadata.name", n)) == 0)
                 snprintf(name, sizeof(name), "%s", json_string_value(n));
         }
         spec = json_object_get(doc, "spec");

@@ -3,8 +3,10 @@
  * as the struct ps_policy the engine runs (include/podscaler/policy.h), so
  * report can set what the cluster runs beside what podscaler would do.
  *
- * The rules are those of policy_from_json() for the same fields: a Utilization
- * target only on Resource/ContainerResource metrics, value targets above zero.
+ * The rules are those of policy_from_json() for the same fields: cpu and memory
+ * only, a Utilization target only on Resource/ContainerResource metrics, a
+ * Value target only on Object/External ones, value targets above zero,
+ * minReplicas 0 only with an Object or External metric, no tolerance.
  */
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +49,8 @@ static int rules(const struct kobj_scaling_rules *in, struct policy_scaling_rule
     memset(out, 0, sizeof *out);
     if (!in->present)
         return 0;
+    if (in->tolerance.present)
+        return PS_EINVAL;
     if (in->stabilization_window_s >= 0) {
         out->has_window = 1;
         out->stabilization_window_s = in->stabilization_window_s;
@@ -70,6 +74,7 @@ int kobj_hpa_policy(const struct kobj_hpa *h, struct ps_policy *out, struct kobj
     if (copy_name(out->name, sizeof out->name, h->meta.name))
         return fail(err, kind, &h->meta, PS_ENOSPC, ".metadata.name", "too long for a policy name");
     struct policy_horizontal *ph = &out->horizontal;
+    int scales_to_zero = 0;
     ph->enabled = 1;
     ph->min_replicas = h->spec.min_replicas;
     ph->max_replicas = h->spec.max_replicas;
@@ -86,6 +91,14 @@ int kobj_hpa_policy(const struct kobj_hpa *h, struct ps_policy *out, struct kobj
         pm->resource = res_metric ? resource_of(m->resource) : POLICY_RES_OTHER;
         pm->target = m->target.type;
         snprintf(path, sizeof path, ".spec.metrics[%zu]", i);
+        if (res_metric && pm->resource == POLICY_RES_OTHER)
+            return fail(err, kind, &h->meta, PS_EINVAL, path,
+                        "only cpu and memory resources are supported");
+        if (m->target.type == POLICY_TARGET_VALUE && (res_metric || m->type == POLICY_METRIC_PODS))
+            return fail(err, kind, &h->meta, PS_EINVAL, path,
+                        "a Value target is only for Object and External metrics");
+        if (m->type == POLICY_METRIC_OBJECT || m->type == POLICY_METRIC_EXTERNAL)
+            scales_to_zero = 1;
         const char *name = m->type == POLICY_METRIC_CONTAINER_RESOURCE ? m->container
                            : res_metric                                ? ""
                                                                        : m->metric.name;
@@ -108,12 +121,21 @@ int kobj_hpa_policy(const struct kobj_hpa *h, struct ps_policy *out, struct kobj
     }
     ph->n_metrics = (uint8_t)h->spec.n_metrics;
     ph->has_behavior = (int8_t)(h->spec.has_behavior != 0);
-    if (rules(&h->spec.scale_up, &ph->scale_up))
-        return fail(err, kind, &h->meta, PS_ENOSPC, ".spec.behavior.scaleUp.policies",
-                    "more policies than a podscaler policy holds");
-    if (rules(&h->spec.scale_down, &ph->scale_down))
-        return fail(err, kind, &h->meta, PS_ENOSPC, ".spec.behavior.scaleDown.policies",
-                    "more policies than a podscaler policy holds");
+    static const char *const dir[] = {".spec.behavior.scaleUp", ".spec.behavior.scaleDown"};
+    const struct kobj_scaling_rules *in[] = {&h->spec.scale_up, &h->spec.scale_down};
+    struct policy_scaling_rules *to[] = {&ph->scale_up, &ph->scale_down};
+    for (int k = 0; k < 2; k++) {
+        int rc = rules(in[k], to[k]);
+        snprintf(path, sizeof path, "%s%s", dir[k], rc == PS_EINVAL ? ".tolerance" : ".policies");
+        if (rc == PS_EINVAL)
+            return fail(err, kind, &h->meta, rc, path, "tolerance is not supported yet");
+        if (rc)
+            return fail(err, kind, &h->meta, rc, path,
+                        "more policies than a podscaler policy holds");
+    }
+    if (ph->min_replicas == 0 && !scales_to_zero)
+        return fail(err, kind, &h->meta, PS_EINVAL, ".spec.minReplicas",
+                    "may be 0 only with an Object or External metric");
     return 0;
 }
 
@@ -127,6 +149,8 @@ int kobj_vpa_policy(const struct kobj_vpa *v, struct ps_policy *out, struct kobj
     struct policy_vertical *pv = &out->vertical;
     pv->enabled = 1;
     pv->update_mode = v->spec.update_mode;
+    if (v->spec.min_replicas > 0)
+        pv->min_replicas = v->spec.min_replicas;
     if (v->spec.n_policies > POLICY_MAX_CONTAINERS)
         return fail(err, kind, &v->meta, PS_ENOSPC, ".spec.resourcePolicy.containerPolicies",
                     "more container policies than a podscaler policy holds");

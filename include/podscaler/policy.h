@@ -29,6 +29,7 @@ struct json_t; /* jansson's, for policy_from_json(); not included here */
 #define POLICY_UNSET INT64_MIN
 
 #define POLICY_NAME_MAX       64
+#define POLICY_API_VERSION    "podscaler.io/v1alpha1" /* the custom resource's */
 #define POLICY_MAX_METRICS    8
 #define POLICY_MAX_RULES      8
 #define POLICY_MAX_CONTAINERS 16
@@ -145,7 +146,7 @@ enum policy_mode { POLICY_MODE_INDEPENDENT = 0, POLICY_MODE_COORDINATED };
  * number for the fractions) means the coordinator's default. */
 struct policy_coordination {
     double pressure_percentile;           /* pressurePercentile, (0, 1] */
-    double switch_margin;                 /* switchMargin, >= 0 */
+    double switch_margin;                 /* switchMargin, >= 0, with has_switch_margin */
     int32_t window_s;                     /* windowSeconds */
     int32_t switch_sustain_s;             /* switchSustainSeconds */
     int32_t max_vertical_changes_per_day; /* maxVerticalChangesPerDay */
@@ -156,7 +157,7 @@ struct policy_coordination {
     int32_t group_settle_s;               /* groupSettleSeconds, with has_group_settle */
     int32_t lower_after_s;                /* lowerAfterSeconds */
     int8_t has_switch_sustain, has_max_changes, has_disruption_window, has_min_load_share;
-    int8_t has_outrun_budget, has_group_settle;
+    int8_t has_outrun_budget, has_group_settle, has_switch_margin;
     int8_t release_at_min, has_release_at_min; /* releaseAtMinReplicas */
 };
 

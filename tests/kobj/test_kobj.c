@@ -516,6 +516,36 @@ static void test_as_policy(void **state)
     assert_string_equal(err.name, "web");
     kobj_hpa_free(&h);
     json_decref(j);
+    j = load("hpa.json");
+    /* the policy decoder's other rules, each on a fresh copy */
+    static const struct {
+        const char *path, *value, *err_path;
+    } bad[] = {
+        {"spec.metrics.0.resource.name", "\"ephemeral-storage\"", ".spec.metrics[0]"},
+        {"spec.metrics.1.resource.target", "{\"type\":\"Value\",\"value\":\"1Gi\"}",
+         ".spec.metrics[1]"},
+        {"spec.behavior.scaleDown.tolerance", "\"0.05\"", ".spec.behavior.scaleDown.tolerance"},
+        {"spec.minReplicas", "0", ".spec.minReplicas"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *c = json_deep_copy(j);
+        mutate(c, bad[i].path, jtext(bad[i].value));
+        if (i == 3) { /* scale to zero needs an Object or External metric */
+            json_array_remove(json_object_get(json_object_get(c, "spec"), "metrics"), 5);
+            json_array_remove(json_object_get(json_object_get(c, "spec"), "metrics"), 4);
+        }
+        assert_int_equal(kobj_decode_hpa(c, &h, &err), 0);
+        assert_int_equal(kobj_hpa_policy(&h, &pol, &err), PS_EINVAL);
+        assert_string_equal(err.path, bad[i].err_path);
+        kobj_hpa_free(&h);
+        json_decref(c);
+    }
+    mutate(j, "spec.minReplicas", jtext("0"));
+    assert_int_equal(kobj_decode_hpa(j, &h, &err), 0);
+    assert_int_equal(kobj_hpa_policy(&h, &pol, &err), 0);
+    assert_int_equal(pol.horizontal.min_replicas, 0);
+    kobj_hpa_free(&h);
+    json_decref(j);
 
     j = load("vpa.json");
     struct kobj_vpa v;
@@ -524,6 +554,7 @@ static void test_as_policy(void **state)
     assert_false(pol.horizontal.enabled);
     assert_true(pol.vertical.enabled);
     assert_int_equal(pol.vertical.update_mode, POLICY_UPDATE_IN_PLACE_OR_RECREATE);
+    assert_int_equal(pol.vertical.min_replicas, 2);
     assert_int_equal(pol.vertical.n_containers, 2);
     const struct policy_container *pc = policy_container_for(&pol.vertical, "app");
     assert_non_null(pc);
@@ -533,6 +564,12 @@ static void test_as_policy(void **state)
     assert_non_null(pc);
     assert_int_equal(pc->mode, POLICY_CONTAINER_OFF);
     assert_true(pc->min_cpu_milli == POLICY_UNSET);
+    kobj_vpa_free(&v);
+    /* a single-replica workload's VPA says so: not the updater's default of 2 */
+    mutate(j, "spec.updatePolicy.minReplicas", jtext("1"));
+    assert_int_equal(kobj_decode_vpa(j, &v, &err), 0);
+    assert_int_equal(kobj_vpa_policy(&v, &pol, &err), 0);
+    assert_int_equal(pol.vertical.min_replicas, 1);
     kobj_vpa_free(&v);
     json_decref(j);
 }

@@ -161,6 +161,16 @@ static void test_json_and_bare_spec(void **state)
     assert_int_equal(p.vertical.containers[0].min_cpu_milli, 500);
     assert_int_equal(p.vertical.containers[0].min_mem_bytes, 1000);
     assert_null(policy_container_for(&p.vertical, "b"));
+    /* YAML in flow style at the root, and the core schema's 0x and 0o integers. */
+    assert_int_equal(
+        load("{horizontal: {maxReplicas: 0x10, minReplicas: 0o3}}\n", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.horizontal.max_replicas, 16);
+    assert_int_equal(p.horizontal.min_replicas, 3);
+    assert_int_equal(load("kind: PodScaler\nmetadata: {name: web.v2-canary}\n"
+                          "spec: {targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}}\n",
+                          &p, err, sizeof(err)),
+                     0);
+    assert_string_equal(p.name, "web.v2-canary");
     /* policy_from_json directly, as the Kubernetes decoders call it. */
     json_t *spec = json_loads("{\"vertical\": {\"updateMode\": \"Off\"}}", 0, NULL);
     policy_init(&p, "direct");
@@ -231,7 +241,59 @@ static void test_bad(void **state)
         {"spec: [1, 2]\n", "spec: must be an object"},
         {"- a\n- b\n", "must be a mapping"},
         {"spec:\n  horizontal: {maxReplicas: 3\n", "YAML"},
-        {"a: &x 1\nb: *x\n", "aliases are not supported"},
+        {"a: &x 1\nb: *x\n", "anchors are not supported"},
+        {"b: *x\n", "aliases are not supported"},
+        {"spec:\n  horizontal: &h {maxReplicas: 5}\n", "anchors are not supported (line 2)"},
+        {"spec:\n  horizontal: {maxReplicas: !!str 5}\n", "tags are not supported (line 2)"},
+        {"spec:\n  horizontal: !custom {maxReplicas: 5}\n", "tags are not supported"},
+        {"spec:\n  \"horizontal\\0x\": {maxReplicas: 5}\n", "a string holds a NUL byte"},
+        {"spec:\n  horizontal: {maxReplicas: 3, behavior: {scaleDown: {policies: []}}}\n",
+         "spec.horizontal.behavior.scaleDown.policies: must have at least one entry"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Resource, resource: {name: "
+         "cpu, target: {type: Value, value: 100m}}}]}\n",
+         "metrics[0].resource.target.type: Value is only for Object and External metrics"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Pods, pods: {metric: {name: "
+         "rps}, target: {type: Value, value: 10}}}]}\n",
+         "metrics[0].pods.target.type: Value is only for Object and External"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Resource, resource: {name: "
+         "cpu, target: {type: Utilization, averageUtilization: 50, averageValue: 1}}}]}\n",
+         "metrics[0].resource.target.averageValue: is not read by a target of type Utilization"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Resource, resource: {name: "
+         "cpu, target: {type: Utilization, averageUtilization: 50}}, pods: {}}]}\n",
+         "spec.horizontal.metrics[0].pods: is not read by a metric of type Resource"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Pods, pods: {metric: {name: "
+         "rps, nmae: x}, target: {type: AverageValue, averageValue: 10}}}]}\n",
+         "metrics[0].pods.metric: unknown field \"nmae\""},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Pods, pods: {metric: {name: "
+         "rps, selector: 5}, target: {type: AverageValue, averageValue: 10}}}]}\n",
+         "metrics[0].pods.metric.selector: must be a label selector"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: External, external: {metric: "
+         "{name: q}, describedObject: {kind: Queue, name: q}, target: {type: Value, value: "
+         "10}}}]}\n",
+         "metrics[0].external: unknown field \"describedObject\""},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Object, object: {metric: "
+         "{name: q}, target: {type: Value, value: 10}}}]}\n",
+         "metrics[0].object.describedObject: is required"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Object, object: {metric: "
+         "{name: q}, describedObject: {kind: Queue}, target: {type: Value, value: 10}}}]}\n",
+         "metrics[0].object.describedObject.name: is required"},
+        {"spec:\n  horizontal: {maxReplicas: 3, metrics: [{type: Pods, pods: {metric: {name: "
+         "a-metric-name-that-is-longer-than-sixty-three-bytes-which-is-too-long}, target: "
+         "{type: AverageValue, averageValue: 10}}}]}\n",
+         "metrics[0].pods.metric.name: is longer than 63 bytes"},
+        {"spec:\n  vertical: {minReplicas: 1, updatePolicy: {minReplicas: 7}}\n",
+         "spec.vertical.minReplicas: is also set in spec.vertical.updatePolicy.minReplicas"},
+        {"apiVersion: autoscaling/v2\nkind: PodScaler\nspec: {}\n",
+         "apiVersion: must be podscaler.io/v1alpha1"},
+        {"kind: PodScaler\nmetadata: 7\nspec: {}\n", "metadata: must be an object"},
+        {"kind: PodScaler\nmetadata: {name: \"a,b\"}\nspec: {}\n",
+         "metadata.name: \"a,b\" is not a Kubernetes object name"},
+        {"kind: PodScaler\nmetadata: {name: -web}\nspec: {}\n", "is not a Kubernetes object name"},
+        {"spec:\n  targetRef: 42\n", "spec.targetRef: must be an object"},
+        {"spec:\n  targetRef: {kind: Deployment}\n", "spec.targetRef.name: is required"},
+        {"spec:\n  targetRef: {kind: Deployment, name: web, nmae: x}\n",
+         "spec.targetRef: unknown field \"nmae\""},
+        {"{horizontal: {maxReplicas: 3}", "JSON line 1"},
         {"a: 1\na: 2\n", "duplicate key"},
         {"a: 1\n---\nb: 2\n", "more than one document"},
         {"{\"spec\": {\"horizontal\": }", "JSON line 1"},
@@ -278,6 +340,7 @@ static void test_coordination(void **state)
     assert_true(p.coordination.pressure_percentile == 0.9);
     assert_int_equal(p.coordination.window_s, 3600);
     assert_true(p.coordination.switch_margin == 0.5);
+    assert_true(p.coordination.has_switch_margin);
     assert_true(p.coordination.has_switch_sustain);
     assert_int_equal(p.coordination.switch_sustain_s, 0);
     assert_int_equal(p.coordination.max_vertical_changes_per_day, 2);
@@ -292,6 +355,12 @@ static void test_coordination(void **state)
     assert_int_equal(p.coordination.lower_after_s, 86400);
     assert_true(p.coordination.has_release_at_min);
     assert_int_equal(p.coordination.release_at_min, 0);
+    /* 0 is a margin (switch on any lead), not "unset". */
+    assert_int_equal(load("spec:\n  coordination: {switchMargin: 0}\n", &p, err, sizeof(err)), 0);
+    assert_true(p.coordination.has_switch_margin);
+    assert_true(p.coordination.switch_margin == 0.0);
+    assert_int_equal(load("spec:\n  coordination: {}\n", &p, err, sizeof(err)), 0);
+    assert_false(p.coordination.has_switch_margin);
 
     static const struct {
         const char *field, *value;
