@@ -82,10 +82,15 @@ int coord_format_reason(const struct coord_ownership *o, const struct coord_para
                             "released",
                             coord_resource_name((enum coord_resource)b),
                             coord_resource_name((enum coord_resource)o->released));
-        if (o->needed <= o->min_replicas)
+        if (o->needed <= o->min_replicas && b == COORD_MEMORY && !o->oversized)
             return snprintf(buf, cap,
                             "%s back to the horizontal scaler: the vertical scaler would keep "
                             "the reference request now",
+                            coord_resource_name((enum coord_resource)b));
+        if (o->needed <= o->min_replicas)
+            return snprintf(buf, cap,
+                            "%s back to the horizontal scaler: no release can hold (no pods "
+                            "observed, or no vertical scaler for it)",
                             coord_resource_name((enum coord_resource)b));
         return snprintf(buf, cap,
                         "%s back to the horizontal scaler: at the reference request and %d%% "

@@ -143,7 +143,11 @@ struct coord_part {
     struct coord_state st;
     struct coord_ownership own;
     int have_own;
-    int target_utilization; /* the HPA's utilization target for the owned resource */
+    /* The HPA's utilization target per resource, were it the owner: a metric's
+     * own (the lowest, which binds, where several name the resource; 0 for an
+     * AverageValue target, which has no utilization to project with), else
+     * the API default for cpu and memoryTargetUtilization for memory. */
+    int target_utilization[COORD_NRES];
     /* Per container, the requests and limits the workload was first seen with. */
     int have_ref;
     int64_t ref_cpu_req[PIPELINE_MAX_CONTAINERS], ref_mem_req[PIPELINE_MAX_CONTAINERS];
@@ -972,25 +976,31 @@ static int coord_part_new(const struct ps_policy *p, struct coord_part **out)
     }
     co->h.enabled = p->horizontal.enabled;
     co->h.vertical = p->vertical.enabled;
-    co->target_utilization = 80; /* autoscaling/v2 default: cpu at 80% utilization */
+    co->target_utilization[COORD_CPU] = 80; /* autoscaling/v2 default: cpu at 80% */
+    co->target_utilization[COORD_MEMORY] = co->params.memory_target_utilization;
+    int named_util[COORD_NRES] = {0, 0}, named_value[COORD_NRES] = {0, 0};
     for (unsigned i = 0; p->horizontal.enabled && i < p->horizontal.n_metrics; i++) {
         const struct policy_metric *m = &p->horizontal.metrics[i];
         if (m->type == POLICY_METRIC_RESOURCE || m->type == POLICY_METRIC_CONTAINER_RESOURCE) {
-            if (m->resource == POLICY_RES_MEMORY)
+            const int r = m->resource == POLICY_RES_MEMORY ? COORD_MEMORY : COORD_CPU;
+            if (r == COORD_MEMORY)
                 co->h.names_memory = true;
             else
                 co->h.names_cpu = true;
-            if (m->target == POLICY_TARGET_UTILIZATION)
-                co->target_utilization = m->average_utilization;
-            else
-                co->target_utilization = 0; /* AverageValue: no re-evaluation by utilization */
+            if (m->target != POLICY_TARGET_UTILIZATION)
+                named_value[r] = 1;
+            else if (!named_util[r] || m->average_utilization < named_util[r])
+                named_util[r] = m->average_utilization;
         } else {
             co->h.names_other = true;
         }
     }
+    for (int r = 0; r < COORD_NRES; r++)
+        if (named_util[r] || named_value[r])
+            co->target_utilization[r] = named_util[r];
     co->h.min_replicas = p->horizontal.min_replicas;
-    co->h.target_utilization[COORD_CPU] = co->target_utilization;
-    co->h.target_utilization[COORD_MEMORY] = co->params.memory_target_utilization;
+    co->h.target_utilization[COORD_CPU] = co->target_utilization[COORD_CPU];
+    co->h.target_utilization[COORD_MEMORY] = co->target_utilization[COORD_MEMORY];
     coord_state_init(&co->st);
     *out = co;
     return 0;
@@ -1501,8 +1511,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         if (s->policy.horizontal.n_metrics == 0 && bn >= 0) {
             struct hpa_metric_spec *ms = &s->h->metrics[0];
             ms->resource = bn == COORD_MEMORY ? HPA_RES_MEMORY : HPA_RES_CPU;
-            ms->target.average_utilization =
-                bn == COORD_MEMORY ? co->params.memory_target_utilization : co->target_utilization;
+            ms->target.average_utilization = co->target_utilization[bn];
         }
         /* At a handover the HPA measures against the request it hands back
          * (the reference), not the one the vertical side had sized and that
@@ -1562,8 +1571,7 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
         const double req_b = bn < 0                  ? co->st.ref_request[bn_model]
                              : bn_model == COORD_CPU ? req_cpu
                                                      : req_mem;
-        const int util = bn_model == COORD_MEMORY ? co->params.memory_target_utilization
-                                                  : co->target_utilization;
+        const int util = co->target_utilization[bn_model];
         if (util > 0 && req_b > 0 && total[bn_model] > 0)
             target = coord_projected_replicas(total[bn_model], req_b, util,
                                               s->policy.horizontal.min_replicas,

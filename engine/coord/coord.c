@@ -655,7 +655,9 @@ static void release_step(struct coord_state *st, const struct coord_params *p,
     out->min_replicas = h->min_replicas;
     out->target_utilization = bn >= 0 ? h->target_utilization[bn] : 0;
     out->oversized = oversized;
-    if (able)
+    /* Also where no release can hold: a take-back's reason says which
+     * condition ended it. */
+    if (bn >= 0 && h->target_utilization[bn] > 0 && st->ref_request[bn] > 0)
         out->needed =
             coord_projected_replicas(st->last_total[bn], st->ref_request[bn],
                                      h->target_utilization[bn], h->min_replicas, INT32_MAX);

@@ -516,6 +516,45 @@ static void test_vertical_bound_inputs(void **unused)
     assert_int_equal(coord_release_candidate(NULL, &p, &h), -1);
 }
 
+/* A take-back's reason names what ended the release. A released memory request
+ * taken back because the load needs pods again said "the vertical scaler would
+ * keep the reference request now": the load's pod count was computed only
+ * while a release could hold, and the engine notes no bound then. */
+static void test_take_back_reason(void **unused)
+{
+    (void)unused;
+    struct coord_params p;
+    struct coord_state st;
+    struct coord_ownership o;
+    struct coord_pod_sample pods[1];
+    char text[512];
+    coord_params_default(&p);
+    p.bottleneck = COORD_BN_MEMORY;
+    coord_state_init(&st);
+    struct coord_horizontal h = {
+        .enabled = true, .vertical = true, .min_replicas = 1, .target_utilization = {80, 80}};
+    int released_at = -1, taken_at = -1;
+    for (int i = 0; i < 200 && taken_at < 0; i++) {
+        const int64_t t = (int64_t)i * 5 * MIN_MS;
+        pods_at(pods, 1, 0.01, i < 150 ? 0.1 : 0.9);
+        assert_int_equal(coord_observe(&st, &p, t, pods, 1), 0);
+        const int cand = coord_release_candidate(&st, &p, &h);
+        assert_int_equal(coord_note_vertical_bound(&st, COORD_MEMORY, 0), 0);
+        if (cand == COORD_MEMORY) /* the vertical scaler would lower 1e9 to 5e8 */
+            assert_int_equal(coord_note_vertical_bound(&st, COORD_MEMORY, 5e8), 0);
+        assert_int_equal(coord_decide_ownership(&st, &p, &h, t, &o), 0);
+        if (o.reason == COORD_R_RELEASED && released_at < 0)
+            released_at = i;
+        if (o.reason == COORD_R_TAKEN_BACK)
+            taken_at = i;
+    }
+    assert_true(released_at >= 0 && released_at < 150);
+    assert_int_equal(taken_at, 150);
+    assert_int_equal(o.needed, 2); /* 0.9e9 at 80% of 1e9 */
+    assert_true(coord_format_reason(&o, &p, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "the load needs 2 pods, more than minReplicas (1)"));
+}
+
 /* Property: release at minReplicas, with no horizontal owner while it lasts.
  * A release needs a sustain since the start or the last take-back, at most
  * minReplicas pods, and a load that fits them at half the target, or at the
@@ -857,6 +896,7 @@ int main(void)
         cmocka_unit_test(test_property_invariant),
         cmocka_unit_test(test_property_hysteresis),
         cmocka_unit_test(test_vertical_bound_inputs),
+        cmocka_unit_test(test_take_back_reason),
         cmocka_unit_test(test_property_release),
         cmocka_unit_test(test_property_daily_cap),
         cmocka_unit_test(test_property_projected_replicas),

@@ -521,6 +521,76 @@ static void test_pipeline_group_size(void **state)
     pipeline_state_free(ps);
 }
 
+/* A closed-loop day/night world for one workload under policy p; returns a hash
+ * of every decision (time, replicas, requests). Memory follows the load, which
+ * the HPA scales on; cpu is a fixed part plus a shared load. */
+static uint64_t run_memory_metric_world(const struct ps_policy *p)
+{
+    const char *names[1] = {"main"};
+    struct pipeline_state *ps = NULL;
+    assert_int_equal(pipeline_state_new(p, 1, names, &ps), 0);
+    int64_t rc_ = 1000, rm = INT64_C(1) << 30, lc = POLICY_UNSET, lm = POLICY_UNSET;
+    double cpu[64], mem[64];
+    int replicas = 1, decisions = 0;
+    uint64_t h = 1469598103934665603ULL;
+    for (int64_t t = 0; t < 3 * 86400; t += 60) {
+        const int day = (t % 86400) >= 8 * 3600 && (t % 86400) < 20 * 3600;
+        const double load_mem = day ? 4e9 : 0.6e9;
+        for (int j = 0; j < replicas; j++) {
+            cpu[j] = 50 + (day ? 2000.0 : 300.0) / replicas;
+            mem[j] = 100e6 + load_mem / replicas;
+        }
+        struct pipeline_obs obs = one_container(t * 1000, replicas, cpu, mem, &rc_, &rm, &lc, &lm);
+        struct pipeline_decision d;
+        assert_int_equal(pipeline_step(ps, &obs, &d), 0);
+        if (d.resources) {
+            assert_int_equal(d.mem_request_bytes[0], rm); /* memory is the HPA's */
+            rc_ = d.cpu_request_milli[0];
+        }
+        if (d.scale)
+            replicas = d.replicas_after;
+        if (d.resources || d.scale) {
+            const int64_t f[4] = {t, replicas, rc_, rm};
+            for (int k = 0; k < 4; k++)
+                h = (h ^ (uint64_t)f[k]) * 1099511628211ULL;
+            decisions++;
+        }
+    }
+    assert_true(decisions > 10);
+    pipeline_state_free(ps);
+    return h;
+}
+
+/* With memory named by the HPA's own metric, the group-size model projects with
+ * that metric's target; memoryTargetUtilization (Auto's and a fixed
+ * bottleneck's) has no say. It once projected with memoryTargetUtilization
+ * whatever the metric said. */
+static void test_pipeline_metric_target(void **state)
+{
+    (void)state;
+    static const char *const doc = "spec:\n"
+                                   "  horizontal:\n"
+                                   "    maxReplicas: 40\n"
+                                   "    metrics: [{type: Resource, resource: {name: memory, "
+                                   "target: {type: Utilization, averageUtilization: %d}}}]\n"
+                                   "  vertical: {updateMode: InPlaceOrRecreate, minReplicas: 1}\n"
+                                   "  coordination: {bottleneck: metrics%s}\n";
+    char text[512], err[256];
+    struct ps_policy p;
+    uint64_t h[3];
+    const struct {
+        int util;
+        const char *extra;
+    } runs[3] = {{60, ""}, {60, ", memoryTargetUtilization: 95"}, {90, ""}};
+    for (int i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, doc, runs[i].util, runs[i].extra);
+        assert_int_equal(policy_load_buffer(text, strlen(text), "m.yaml", &p, err, sizeof err), 0);
+        h[i] = run_memory_metric_world(&p);
+    }
+    assert_true(h[0] == h[1]);
+    assert_true(h[0] != h[2]); /* the metric's target does matter */
+}
+
 /* A scale-in while the daily cap holds the updater's moves: the memory the
  * remaining pods need for the smaller group is raised in the same step, as an
  * exempt raise, whatever the updater proposed. The updater once proposed an
@@ -990,6 +1060,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_period),
         cmocka_unit_test(test_pipeline_release),
         cmocka_unit_test(test_pipeline_release_memory),
+        cmocka_unit_test(test_pipeline_metric_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
