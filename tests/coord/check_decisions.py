@@ -7,11 +7,14 @@ decision never changes the request of a resource the horizontal scaler owned
 when it was made, nor lists it as touched; ownership decisions form a consistent
 sequence per workload; no 24 hours hold more resources decisions counted
 against the daily cap ("daily_cap": "counted") than CAP (default 4, the
-built-in's maxVerticalChangesPerDay). Exits 1 with the offending lines, else
-prints a count.
+built-in's maxVerticalChangesPerDay). A raise that follows the group
+(follow_group) only raises: where the group shrank, from a larger group to a
+smaller one; where the HPA scales out, each request it changes by 10% or more.
+Exits 1 with the offending lines, else prints a count.
 usage: check_decisions.py DECISIONS.jsonl POLICY [CAP]
 """
 import json
+import re
 import sys
 
 path, policy = sys.argv[1], sys.argv[2]
@@ -57,6 +60,19 @@ with open(path) as f:
         else:
             bad.append(f"{n}: resources decision without daily_cap")
         keys = {"cpu": "cpu_request_milli", "memory": "memory_request_bytes"}
+        shrank = re.search(r"the group shrank from (\d+) to (\d+) pods", d.get("reason", ""))
+        grows = re.search(r"the HPA scales out from (\d+) to (\d+) pods", d.get("reason", ""))
+        if shrank and int(shrank.group(2)) >= int(shrank.group(1)):
+            bad.append(f"{n}: 'the group shrank' from {shrank.group(1)} to {shrank.group(2)}")
+        if grows and int(grows.group(2)) <= int(grows.group(1)):
+            bad.append(f"{n}: 'scales out' from {grows.group(1)} to {grows.group(2)}")
+        for c, before in d["before"].items():
+            for key in keys.values():
+                a, b = before.get(key), d["after"][c].get(key)
+                if (shrank or grows) and a is not None and b is not None and b < a:
+                    bad.append(f"{n}: a raise for the group lowers {c} {key} {a} -> {b}")
+                if grows and a and b and b != a and b < a * 1.1:
+                    bad.append(f"{n}: a scale-out raise of {c} {key} {a} -> {b}, under 10%")
         for r, o in d["owners"].items():
             if o != "horizontal":
                 continue

@@ -79,6 +79,28 @@ else
   echo "ok the checker catches a planted fifth change in a day"
 fi
 
+# ... and a raise for a scale-out under the 10% that makes it one.
+python3 - "$tmp/bitbrains-rnd.jsonl" "$tmp/planted-raise.jsonl" <<'PY'
+import json, sys
+out = open(sys.argv[2], "w")
+done = False
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if not done and "the HPA scales out from" in d.get("reason", ""):
+        for c, b in d["before"].items():
+            key = "memory_request_bytes"
+            if not done and b.get(key) is not None and b[key] != d["after"][c].get(key):
+                d["after"][c][key] = b[key] + 1
+                done = True
+    out.write(json.dumps(d) + "\n")
+assert done, "no scale-out raise of memory to plant in"
+PY
+if python3 "$here/check_decisions.py" "$tmp/planted-raise.jsonl" coordinated >/dev/null; then
+  echo "FAIL the checker missed a planted scale-out raise under 10%"; fail=1
+else
+  echo "ok the checker catches a planted scale-out raise under 10%"
+fi
+
 # No horizontal scaler: the coordinated policy's vertical part is upstream's VPA.
 cat >"$tmp/vertical-only.yaml" <<'YAML'
 apiVersion: podscaler.io/v1alpha1
