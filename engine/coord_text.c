@@ -66,15 +66,23 @@ int coord_format_reason(const struct coord_ownership *o, const struct coord_para
                         o->outruns, o->outruns == 1 ? "" : "s", (long long)(p->window_ms / 1000),
                         p->memory_outrun_budget, pct, pc, pm);
     case COORD_R_RELEASED:
+        /* Say which condition released it: the whole target with an oversized
+         * request, else half of it. */
+        if (o->oversized)
+            return snprintf(buf, cap,
+                            "%s released to the vertical scaler: the HPA has run at minReplicas "
+                            "(%d) for %llds, at the reference request and %d%% utilization the "
+                            "load needs %d pod%s, and the vertical scaler would lower the "
+                            "reference request",
+                            coord_resource_name((enum coord_resource)o->released), o->min_replicas,
+                            (long long)(o->idle_ms / 1000), o->target_utilization, o->needed,
+                            o->needed == 1 ? "" : "s");
         return snprintf(buf, cap,
                         "%s released to the vertical scaler: the HPA has run at minReplicas (%d) "
-                        "for %llds, and at the reference request and %d%% utilization the load "
-                        "needs %d pod%s%s",
+                        "for %llds, and at the reference request the load fits them at half its "
+                        "%d%% target",
                         coord_resource_name((enum coord_resource)o->released), o->min_replicas,
-                        (long long)(o->idle_ms / 1000), o->target_utilization, o->needed,
-                        o->needed == 1 ? "" : "s",
-                        o->oversized ? "; the vertical scaler would lower the reference request"
-                                     : "");
+                        (long long)(o->idle_ms / 1000), o->target_utilization);
     case COORD_R_TAKEN_BACK:
         if (o->released != b)
             return snprintf(buf, cap,

@@ -1370,6 +1370,17 @@ static int vertical_stand(struct pipeline_state *s, const struct pipeline_obs *o
     return 0;
 }
 
+/* Whether handing `bn` to the HPA changes a request: one back to the reference. */
+static int handover_changes(const struct coord_part *co, const struct pipeline_obs *obs, int bn)
+{
+    for (uint32_t c = 0; c < obs->n_containers; c++) {
+        if (bn == COORD_CPU ? obs->cpu_request_milli[c] != co->ref_cpu_req[c]
+                            : obs->mem_request_bytes[c] != co->ref_mem_req[c])
+            return 1;
+    }
+    return 0;
+}
+
 /* The vertical bound release_at_min compares the reference request with
  * (coord_note_vertical_bound): for memory the recommender's upper bound, the
  * request its updater would leave in place however its history moves; for cpu,
@@ -1462,8 +1473,41 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     const int before = co->have_own ? co->own.bottleneck : -1;
     const uint8_t owners_before[2] = {(uint8_t)co->own.owner[COORD_CPU],
                                       (uint8_t)co->own.owner[COORD_MEMORY]};
+    const int in_place = s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE ||
+                         s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE_OR_RECREATE;
+    /* In a mode that restarts pods the handover restarts them all, so rule 5
+     * holds the switch it serves: an owner switch without its handover would
+     * leave the HPA measuring against a request the vertical side sized. The
+     * step's ownership decision is then undone, as if the hysteresis had not
+     * yet let it through, and tried again at the next step. */
+    const int gate_switch = !in_place && s->v && s->h && co->have_own;
+    struct coord_state st_before;
+    struct coord_ownership own_before;
+    if (gate_switch) {
+        st_before = co->st;
+        own_before = co->own;
+    }
     if ((rc = coord_decide_ownership(&co->st, &co->params, &co->h, obs->now_ms, &co->own)))
         return rc;
+    if (gate_switch && co->own.changed && co->own.bottleneck >= 0 && co->own.bottleneck != before &&
+        handover_changes(co, obs, co->own.bottleneck)) {
+        /* Memory taken back after an outrun is not held: its pods are past
+         * their memory already, as after an OOM kill. */
+        const enum coord_gate_reason g =
+            co->own.reason == COORD_R_AUTO_OUTRUN
+                ? COORD_GATE_OK
+                : coord_gate_vertical(&co->st, &co->params, obs->now_ms,
+                                      COORD_CHANGE_RESTARTS | COORD_CHANGE_HANDOVER, obs->replicas,
+                                      s->policy.horizontal.min_replicas);
+        if (g != COORD_GATE_OK) {
+            snprintf(out->held_reason, sizeof(out->held_reason), "owner switch to %s held: %s",
+                     coord_resource_name((enum coord_resource)co->own.bottleneck),
+                     coord_gate_reason_name(g));
+            co->st = st_before;
+            co->own = own_before;
+            co->own.changed = false;
+        }
+    }
     out->coordinated = 1;
     out->owner[COORD_CPU] = (uint8_t)co->own.owner[COORD_CPU];
     out->owner[COORD_MEMORY] = (uint8_t)co->own.owner[COORD_MEMORY];
@@ -1504,8 +1548,6 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
                 (uint8_t)POLICY_RES_BIT(bn == COORD_CPU ? POLICY_RES_CPU : POLICY_RES_MEMORY);
             out->resources_owner[COORD_CPU] = owners_before[COORD_CPU];
             out->resources_owner[COORD_MEMORY] = owners_before[COORD_MEMORY];
-            int in_place = s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE ||
-                           s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE_OR_RECREATE;
             out->pods_restarted = in_place ? 0 : obs->replicas;
             snprintf(out->resources_reason, sizeof(out->resources_reason),
                      "handover to the horizontal scaler: %s request back to the reference",

@@ -101,6 +101,45 @@ else
   echo "ok the checker catches a planted scale-out raise under 10%"
 fi
 
+# Rule 5 for the handover where it restarts pods (Recreate): but for memory taken
+# back after an outrun, no handover restarts pods within the disruption window
+# (300 s) after a scale event, or leaves fewer than minReplicas (1) running.
+sed 's/InPlaceOrRecreate/Recreate/; s/name: coordinated-auto/name: coord-recreate/' \
+  "$here/../../examples/policies/coordinated-auto.yaml" >"$tmp/coord-recreate.yaml"
+if ! "$ps" replay "$shared/traces/bitbrains-rnd/usage.csv" -q --policy "$tmp/coord-recreate.yaml" \
+    --decisions "$tmp/recreate.jsonl" >/dev/null 2>"$tmp/err"; then
+  echo "FAIL recreate: replay failed: $(cat "$tmp/err")"; fail=1
+elif out=$(python3 - "$tmp/recreate.jsonl" <<'PY'
+import json, sys
+last_scale, last_own, bad, gated, outrun = {}, {}, [], 0, 0
+for n, line in enumerate(open(sys.argv[1]), 1):
+    d = json.loads(line)
+    w = d["workload"]
+    if d["kind"] == "ownership":
+        last_own[w] = (d["time"], d["reason"])
+    elif d["kind"] == "scale":
+        last_scale[w] = d["time"]
+    elif d["kind"] == "resources" and d["reason"].startswith("handover"):
+        t, why = last_own.get(w, (None, ""))
+        if t == d["time"] and "memory taken back" in why and "pass the memory request" in why:
+            outrun += 1
+            continue
+        gated += 1
+        if d["pods_restarted"] > 0 and w in last_scale and d["time"] - last_scale[w] < 300:
+            bad.append(f"{n}: restarting handover {d['time'] - last_scale[w]} s after a scale")
+        if d["pods_restarted"] > 0 and d["pods_restarted"] - 1 < 1:
+            bad.append(f"{n}: restarting handover of the only pod")
+if bad or gated == 0:
+    print("; ".join(bad[:5]) or "no gated handover to check")
+    sys.exit(1)
+print(f"{gated} restarting handovers within rule 5, {outrun} outrun take-backs exempt")
+PY
+); then
+  echo "ok recreate: $out"
+else
+  echo "FAIL recreate: $out"; fail=1
+fi
+
 # No horizontal scaler: the coordinated policy's vertical part is upstream's VPA.
 cat >"$tmp/vertical-only.yaml" <<'YAML'
 apiVersion: podscaler.io/v1alpha1
