@@ -25,6 +25,14 @@ check() { # NAME CSV [replay args...]
     echo "FAIL $name: $out"; fail=1
   fi
 }
+# The checker must be able to fail: each planted file must make it fail.
+expect_caught() { # WHAT FILE [CAP]
+  if python3 "$here/check_decisions.py" "$2" coordinated ${3:+"$3"} >/dev/null; then
+    echo "FAIL the checker missed $1"; fail=1
+  else
+    echo "ok the checker catches $1"
+  fi
+}
 for csv in "$shared"/traces/*/usage.csv; do
   check "$(basename "$(dirname "$csv")")" "$csv"
 done
@@ -53,11 +61,7 @@ for line in open(sys.argv[1]):
     out.write(json.dumps(d) + "\n")
 assert done, "no resources decision with a horizontal cpu owner to plant in"
 PY
-if python3 "$here/check_decisions.py" "$tmp/planted.jsonl" coordinated >/dev/null; then
-  echo "FAIL the checker missed a planted violation"; fail=1
-else
-  echo "ok the checker catches a planted violation"
-fi
+expect_caught "a planted violation" "$tmp/planted.jsonl"
 
 # ... and a day with one change more than the cap allows.
 python3 - "$first" "$tmp/planted-cap.jsonl" <<'PY'
@@ -73,11 +77,7 @@ for line in open(sys.argv[1]):
         done = True
 assert done, "no counted resources decision to plant copies of"
 PY
-if python3 "$here/check_decisions.py" "$tmp/planted-cap.jsonl" coordinated 4 >/dev/null; then
-  echo "FAIL the checker missed a planted fifth change in a day"; fail=1
-else
-  echo "ok the checker catches a planted fifth change in a day"
-fi
+expect_caught "a planted fifth change in a day" "$tmp/planted-cap.jsonl" 4
 
 # ... and a raise for a scale-out under the 10% that makes it one.
 python3 - "$tmp/bitbrains-rnd.jsonl" "$tmp/planted-raise.jsonl" <<'PY'
@@ -95,11 +95,7 @@ for line in open(sys.argv[1]):
     out.write(json.dumps(d) + "\n")
 assert done, "no scale-out raise of memory to plant in"
 PY
-if python3 "$here/check_decisions.py" "$tmp/planted-raise.jsonl" coordinated >/dev/null; then
-  echo "FAIL the checker missed a planted scale-out raise under 10%"; fail=1
-else
-  echo "ok the checker catches a planted scale-out raise under 10%"
-fi
+expect_caught "a planted scale-out raise under 10%" "$tmp/planted-raise.jsonl"
 
 # Rule 5 for the handover where it restarts pods (Recreate): but for memory taken
 # back after an outrun, no handover restarts pods within the disruption window
