@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "outfile.h"
 #include "podscaler/clock.h"
 #include "podscaler/policy.h"
 #include "podscaler/replay.h"
@@ -254,15 +255,22 @@ int cmd_replay(int argc, char **argv)
             fprintf(stderr, "podscaler replay: note: not available in this build: %s\n", skipped);
     }
 
-    /* The output file is opened first, so that a wrong path fails before any work;
-     * it is removed again if the replay fails. */
+    /* The output files are opened first, so that a wrong path fails before any
+     * work; each appears only when the replay succeeds (outfile.h). */
     FILE *out = stdout;
+    struct out_file of = {0}, df = {0};
     if (out_path) {
-        out = fopen(out_path, "w");
-        if (!out) {
-            fprintf(stderr, "podscaler replay: %s: %s\n", out_path, strerror(errno));
+        if (out_file_open(&of, out_path, input, err, sizeof(err))) {
+            fprintf(stderr, "podscaler replay: %s\n", err);
             return PS_EXIT_FAILURE;
         }
+        out = of.f;
+    }
+    if (decisions_path && out_file_open(&df, decisions_path, input, err, sizeof(err))) {
+        fprintf(stderr, "podscaler replay: %s\n", err);
+        if (out_path)
+            out_file_abort(&of);
+        return PS_EXIT_FAILURE;
     }
     /* The bar appears once the whole command has run for a second, load included. */
     const ps_time_ms started_ms = ps_clock_mono_ms();
@@ -288,19 +296,12 @@ int cmd_replay(int argc, char **argv)
     struct replay_input *rin = NULL;
     struct replay_result *runs[MAX_POLICIES] = {0};
     size_t n_runs = 0;
-    FILE *dec = NULL;
+    FILE *dec = decisions_path ? df.f : NULL;
     code = PS_EXIT_FAILURE;
     rc = replay_input_new(trace, &iopts, &rin, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "podscaler replay: %s\n", err);
         goto done;
-    }
-    if (decisions_path) {
-        dec = fopen(decisions_path, "w");
-        if (!dec) {
-            fprintf(stderr, "podscaler replay: %s: %s\n", decisions_path, strerror(errno));
-            goto done;
-        }
     }
     struct progress prog = {
         .enabled = !quiet && isatty(STDERR_FILENO), .start_ms = started_ms, .dec = dec};
@@ -323,33 +324,31 @@ int cmd_replay(int argc, char **argv)
     }
     if (prog.shown)
         fputs("\r\033[K", stderr);
-    if (dec && fclose(dec) != 0) {
-        dec = NULL;
-        fprintf(stderr, "podscaler replay: %s: write failed\n", decisions_path);
-        goto done;
-    }
-    dec = NULL;
     rc = replay_write(out, fmt, rin, runs, n_runs, wflags);
-    if (out != stdout && fclose(out) != 0 && !rc)
-        rc = PS_EIO;
-    out = stdout;
     if (rc) {
         fprintf(stderr, "podscaler replay: writing %s: %s\n", out_path ? out_path : "stdout",
                 ps_strerror(rc));
         goto done;
     }
+    /* The decisions first: a report names them, so they must not be missing. */
+    if (decisions_path && out_file_commit(&df, err, sizeof(err))) {
+        fprintf(stderr, "podscaler replay: %s\n", err);
+        goto done;
+    }
+    if (out_path && out_file_commit(&of, err, sizeof(err))) {
+        fprintf(stderr, "podscaler replay: %s\n", err);
+        goto done;
+    }
     code = PS_EXIT_OK;
 done:
-    if (dec)
-        fclose(dec);
     for (size_t i = 0; i < n_runs; i++)
         replay_result_free(runs[i]);
     replay_input_free(rin);
     trace_free(trace);
 fail_early:
-    if (out != stdout)
-        fclose(out);
-    if (code != PS_EXIT_OK && out_path)
-        remove(out_path); /* no half-written report */
+    if (out_path)
+        out_file_abort(&of); /* nothing left to do after a commit */
+    if (decisions_path)
+        out_file_abort(&df);
     return code;
 }

@@ -107,6 +107,30 @@ expect_err "$tmp/no/such/dir/out" "unwritable output"
 expect_rc 1 "unwritable decisions" "$ps" replay "$data/golden-hpa.csv" --policy static --decisions "$tmp/no/dir/d"
 expect_err "$tmp/no/dir/d" "unwritable decisions"
 
+# Output files appear whole or not at all, and never replace the input or what a
+# path names that is not a regular file.
+cp "$data/golden-hpa.csv" "$tmp/victim.csv"
+for flag in -o --decisions; do
+  expect_rc 1 "$flag is the input" "$ps" replay "$tmp/victim.csv" --policy static -q "$flag" "$tmp/victim.csv"
+  expect_err "is the input itself" "$flag is the input"
+  cmp -s "$tmp/victim.csv" "$data/golden-hpa.csv" && ok || bad "$flag: the input was changed"
+done
+echo "the report before" >"$tmp/report.txt"
+echo "the decisions before" >"$tmp/dec-before.jsonl"
+expect_rc 1 "failed run keeps old outputs" "$ps" replay "$tmp/bad.csv" -o "$tmp/report.txt" \
+  --decisions "$tmp/dec-before.jsonl"
+[ "$(cat "$tmp/report.txt")" = "the report before" ] && ok || bad "a failed run changed an existing -o file"
+[ "$(cat "$tmp/dec-before.jsonl")" = "the decisions before" ] && ok || bad "a failed run changed an existing --decisions file"
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from-fifo" &
+expect_rc 1 "failed run into a FIFO" "$ps" replay "$tmp/bad.csv" -o "$tmp/fifo"
+wait
+[ -p "$tmp/fifo" ] && ok || bad "a failed run removed the FIFO it was to write to"
+ln -s report.txt "$tmp/link.txt"
+expect_rc 0 "output through a symlink" "$ps" replay "$data/golden-hpa.csv" --policy static -q -o "$tmp/link.txt"
+[ -L "$tmp/link.txt" ] && grep -q "^static" "$tmp/report.txt" && ok || bad "-o through a symlink: the link replaced, or its target not written"
+ls -A "$tmp" | grep -q '^\.' && bad "temporary output files left: $(ls -A "$tmp" | grep '^\.')" || ok
+
 # Absurd but well-formed values (9e18 bytes and millicores, zeros) never crash or
 # overflow, in any policy and format (the sanitizer build runs this too).
 for fmt in table json csv html; do
