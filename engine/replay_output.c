@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "podscaler/replay.h"
+#include "podscaler/utf8.h"
 
 const char replay_model_caveat[] =
     "Figures are estimates under the closed-loop model: where a policy runs a different "
@@ -40,6 +41,32 @@ int replay_format_parse(const char *text, enum replay_format *out)
     return PS_EINVAL;
 }
 
+/* A path as JSON: the file system allows any bytes, JSON wants UTF-8; a byte
+ * that is not is shown as U+FFFD rather than losing the whole "input". */
+static json_t *path_json(const char *path)
+{
+    size_t len = strlen(path), at = ps_utf8_invalid_at(path, len);
+    if (at == len)
+        return json_string(path);
+    char *fixed = malloc(len * 3 + 1);
+    if (!fixed)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        at = i + ps_utf8_invalid_at(path + i, len - i);
+        memcpy(fixed + o, path + i, at - i);
+        o += at - i;
+        if (at == len)
+            break;
+        memcpy(fixed + o, "\xef\xbf\xbd", 3);
+        o += 3;
+        i = at + 1;
+    }
+    json_t *j = json_stringn(fixed, o);
+    free(fixed);
+    return j;
+}
+
 /* ---- JSON ---- */
 
 static json_t *scores_json(const struct replay_scores *s)
@@ -62,7 +89,7 @@ static json_t *build_json(const struct replay_input *in, struct replay_result *c
     replay_input_get_info(in, &info);
     json_t *doc = json_object();
     json_t *input =
-        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}", "source", info.source,
+        json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}", "source", path_json(info.source),
                   "workloads", (json_int_t)info.n_workloads, "samples", (json_int_t)info.n_samples,
                   "step_s", (json_int_t)info.step_s, "steps", (json_int_t)info.n_steps, "from_s",
                   (json_int_t)info.from_s, "to_s", (json_int_t)info.to_s, "has_requests",
@@ -97,9 +124,13 @@ static json_t *build_json(const struct replay_input *in, struct replay_result *c
         json_array_append_new(pols, json_pack("{s:s, s:o, s:o}", "name", r->policy, "totals",
                                               scores_json(&r->totals), "workloads", wls));
     }
-    json_object_set_new(doc, "input", input);
-    json_object_set_new(doc, "model", model);
-    json_object_set_new(doc, "policies", pols);
+    /* Names are UTF-8 by the time they get here (the trace reader and the
+     * policy loader refuse others), so a part that failed is memory. */
+    if (!doc || !input || !model || !pols || json_object_set_new(doc, "input", input) ||
+        json_object_set_new(doc, "model", model) || json_object_set_new(doc, "policies", pols)) {
+        json_decref(doc);
+        return NULL;
+    }
     return doc;
 }
 

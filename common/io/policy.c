@@ -18,6 +18,7 @@
 #include "podscaler/json_quantity.h"
 #include "podscaler/policy.h"
 #include "podscaler/quantity.h"
+#include "podscaler/utf8.h"
 
 const char *const policy_builtin_names[] = {"static",        "hpa",         "vpa",
                                             "hpa+vpa-naive", "coordinated", NULL};
@@ -1180,6 +1181,12 @@ static void base_name(const char *origin, char *out, size_t cap)
         *dot = '\0';
 }
 
+static int has_name(json_t *doc)
+{
+    json_t *md = json_is_object(doc) ? json_object_get(doc, "metadata") : NULL;
+    return json_is_object(md) && json_object_get(md, "name") != NULL;
+}
+
 int policy_load_buffer(const char *data, size_t len, const char *origin, struct ps_policy *out,
                        char *err, size_t errlen)
 {
@@ -1239,6 +1246,18 @@ int policy_load_buffer(const char *data, size_t len, const char *origin, struct 
         spec = json_object_get(doc, "spec");
         if (!rc && !spec)
             rc = fail(&d, "spec", "is required");
+    }
+    if (!rc && !has_name(doc)) {
+        /* A name from the file's own name goes into every output format too. */
+        const size_t nlen = strlen(name);
+        int ctl = 0;
+        for (size_t k = 0; k < nlen; k++)
+            ctl |= (unsigned char)name[k] < 0x20 || name[k] == 0x7f;
+        if (ctl || nlen == 0 || ps_utf8_invalid_at(name, nlen) < nlen)
+            rc = fail(&d, "(file name)",
+                      "\"%s\" is no policy name (UTF-8 without control characters); set "
+                      "metadata.name",
+                      nlen ? name : origin);
     }
     if (!rc) {
         snprintf(out->name, sizeof(out->name), "%s", name);

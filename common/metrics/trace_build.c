@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "podscaler/utf8.h"
 #include "trace_int.h"
 #include "../store/strmap.h"
 
@@ -175,6 +176,13 @@ static int names_lookup(const struct tb_names *nm, uint64_t scope, const char *s
                      c == '"' ? "double quote" : "control character", i + 1);
             return PS_EPARSE;
         }
+    }
+    const size_t bad = ps_utf8_invalid_at(s, len);
+    if (bad < len) {
+        why->field = field;
+        snprintf(why->message, sizeof why->message, "%s name is not UTF-8 at byte %zu", field,
+                 bad + 1);
+        return PS_EPARSE;
     }
     return 0;
 }

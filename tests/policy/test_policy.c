@@ -171,6 +171,14 @@ static void test_json_and_bare_spec(void **state)
                           &p, err, sizeof(err)),
                      0);
     assert_string_equal(p.name, "web.v2-canary");
+    /* A name taken from the file's name must be one every output can carry. */
+    assert_int_equal(policy_load_buffer("spec: {}\n", 9, "dir/caf\xe9.yaml", &p, err, sizeof(err)),
+                     POLICY_EFIELD);
+    assert_non_null(strstr(err, "(file name): \"caf\xe9\" is no policy name"));
+    assert_int_equal(policy_load_buffer("metadata: {name: cafe}\nspec: {}\n", 31,
+                                        "dir/caf\xe9.yaml", &p, err, sizeof(err)),
+                     0);
+    assert_string_equal(p.name, "cafe");
     /* policy_from_json directly, as the Kubernetes decoders call it. */
     json_t *spec = json_loads("{\"vertical\": {\"updateMode\": \"Off\"}}", 0, NULL);
     policy_init(&p, "direct");

@@ -129,6 +129,15 @@ wait
 ln -s report.txt "$tmp/link.txt"
 expect_rc 0 "output through a symlink" "$ps" replay "$data/golden-hpa.csv" --policy static -q -o "$tmp/link.txt"
 [ -L "$tmp/link.txt" ] && grep -q "^static" "$tmp/report.txt" && ok || bad "-o through a symlink: the link replaced, or its target not written"
+# A path that is not UTF-8 still names the input in JSON (as U+FFFD where it must).
+latin=$(printf 'n\351.csv')
+cp "$data/golden-hpa.csv" "$tmp/$latin"
+if "$ps" replay "$tmp/$latin" --policy static -q --format json -o "$tmp/latin.json" 2>"$tmp/err" &&
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "\ufffd.csv" in d["input"]["source"], d["input"]' "$tmp/latin.json"; then
+  ok
+else
+  bad "JSON of an input whose path is not UTF-8: $(cat "$tmp/err")"
+fi
 ls -A "$tmp" | grep -q '^\.' && bad "temporary output files left: $(ls -A "$tmp" | grep '^\.')" || ok
 
 # Absurd but well-formed values (9e18 bytes and millicores, zeros) never crash or

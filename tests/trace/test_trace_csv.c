@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "podscaler/trace.h"
+#include "podscaler/utf8.h"
 
 #define HDR "t_seconds,workload,pod,container,cpu_millicores,memory_bytes\n"
 
@@ -198,6 +199,11 @@ static const struct bad_case bad_cases[] = {
     {"empty container name", HDR "0,w,p,,1,1\n", PS_EINVAL, 2, "container", "empty container name"},
     {"quoted name", HDR "0,\"w\",p,c,1,1\n", PS_EPARSE, 2, "workload", "double quote"},
     {"control character", HDR "0,w\tx,p,c,1,1\n", PS_EPARSE, 2, "workload", "control character"},
+    {"latin-1 name", HDR "0,caf\xe9,p,c,1,1\n", PS_EPARSE, 2, "workload", "not UTF-8 at byte 4"},
+    {"overlong utf-8", HDR "0,w,p\xc0\xaf,c,1,1\n", PS_EPARSE, 2, "pod", "not UTF-8 at byte 2"},
+    {"surrogate", HDR "0,w,p,c\xed\xa0\x80,1,1\n", PS_EPARSE, 2, "container",
+     "not UTF-8 at byte 2"},
+    {"cut utf-8", HDR "0,w\xc3,p,c,1,1\n", PS_EPARSE, 2, "workload", "not UTF-8 at byte 2"},
     {"bad optional value",
      "t_seconds,workload,pod,container,cpu_millicores,memory_bytes,"
      "cpu_limit_millicores\n0,w,p,c,1,1,x\n",
@@ -223,6 +229,39 @@ static void test_bad_rows(void **state)
                      c->name, rc, err.file, err.line, err.field, err.message, c->rc, c->line,
                      c->field, c->message);
         }
+    }
+}
+
+/* Names end up in JSON and HTML, which need UTF-8: any well-formed UTF-8 is a
+ * name, and ps_utf8_invalid_at finds the first byte that is not. */
+static void test_utf8_names(void **state)
+{
+    (void)state;
+    struct trace *t = NULL;
+    struct trace_error err;
+    assert_int_equal(parse(HDR "0,caf\xc3\xa9-\xf0\x9f\x98\x80,p,c,1,1\n", NULL, &t, &err), 0);
+    assert_string_equal(t->workloads[0], "caf\xc3\xa9-\xf0\x9f\x98\x80");
+    trace_free(t);
+    static const struct {
+        const char *s;
+        size_t at;
+    } cases[] = {
+        {"plain", 5},
+        {"\xc3\xa9", 2},
+        {"\xe2\x82\xac", 3},
+        {"\xf4\x8f\xbf\xbf", 4},
+        {"\xf4\x90\x80\x80", 0},
+        {"\xc1\xbf", 0},
+        {"\xe0\x9f\xbf", 0},
+        {"\xed\xbf\xbf", 0},
+        {"a\x80", 1},
+        {"ab\xe2\x82", 2},
+        {"\xf8\x88\x80\x80\x80", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const size_t got = ps_utf8_invalid_at(cases[i].s, strlen(cases[i].s));
+        if (got != cases[i].at)
+            fail_msg("case %zu: %zu, want %zu", i, got, cases[i].at);
     }
 }
 
@@ -314,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_good_optional_columns),
         cmocka_unit_test(test_good_crlf_bom_blank_lines),
         cmocka_unit_test(test_bad_rows),
+        cmocka_unit_test(test_utf8_names),
         cmocka_unit_test(test_skip_bad_rows),
         cmocka_unit_test(test_max_samples),
         cmocka_unit_test(test_files),
