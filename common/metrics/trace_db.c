@@ -8,6 +8,7 @@
  * is 0, t0_unix_s keeping the absolute origin.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -205,10 +206,14 @@ int trace_load_any(const char *path, struct trace_load_opts *opts, struct trace 
     char head[16];
     ssize_t got = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
+    struct stat st;
+    /* Only a regular file can be a database, and only there is a read not a
+     * loss: the bytes sniffed from a pipe (/dev/stdin) would be gone for the
+     * CSV reader. */
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
         got = read(fd, head, sizeof head);
+    if (fd >= 0)
         close(fd);
-    }
     if (got == (ssize_t)sizeof head && memcmp(head, magic, sizeof head) == 0) {
         if (opts)
             opts->bad_rows_skipped = 0;

@@ -129,6 +129,15 @@ wait
 ln -s report.txt "$tmp/link.txt"
 expect_rc 0 "output through a symlink" "$ps" replay "$data/golden-hpa.csv" --policy static -q -o "$tmp/link.txt"
 [ -L "$tmp/link.txt" ] && grep -q "^static" "$tmp/report.txt" && ok || bad "-o through a symlink: the link replaced, or its target not written"
+# A trace from a pipe is read whole: the database sniff reads only regular files.
+if cat "$data/golden-hpa.csv" | "$ps" replay /dev/stdin --policy static -q --format csv \
+    >"$tmp/pipe.csv" 2>"$tmp/err" &&
+  "$ps" replay "$data/golden-hpa.csv" --policy static -q --format csv >"$tmp/file.csv" &&
+  [ "$(grep -c . "$tmp/pipe.csv")" -gt 1 ] && diff -q <(tail -n +2 "$tmp/pipe.csv") <(tail -n +2 "$tmp/file.csv") >/dev/null; then
+  ok
+else
+  bad "a trace from a pipe: $(cat "$tmp/err")"
+fi
 # A path that is not UTF-8 still names the input in JSON (as U+FFFD where it must).
 latin=$(printf 'n\351.csv')
 cp "$data/golden-hpa.csv" "$tmp/$latin"
