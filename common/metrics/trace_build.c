@@ -239,6 +239,10 @@ int tb_add(struct trace_builder *b, const char *wl, size_t wl_len, const char *p
     int rc;
     if (t < 0)
         return reject(why, "t_seconds", PS_ENEGATIVE, "negative time %lld", (long long)t);
+    if (t > TRACE_T_MAX)
+        return reject(why, "t_seconds", PS_ERANGE,
+                      "time %lld is after the year 9999 (at most %lld seconds)", (long long)t,
+                      (long long)TRACE_T_MAX);
     if (cpu < 0)
         return reject(why, "cpu_millicores", PS_ENEGATIVE, "negative value %lld", (long long)cpu);
     if (mem < 0)
@@ -361,6 +365,8 @@ int tb_add_replicas(struct trace_builder *b, const char *wl, size_t wl_len, int6
     int rc;
     if (t < 0)
         return reject(why, "t", PS_ENEGATIVE, "negative time %lld", (long long)t);
+    if (t > TRACE_T_MAX)
+        return reject(why, "t", PS_ERANGE, "time %lld is after the year 9999", (long long)t);
     if (replicas < 0 || replicas > INT32_MAX)
         return reject(why, "replicas", PS_ERANGE, "replica count %lld out of range",
                       (long long)replicas);

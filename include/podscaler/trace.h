@@ -21,6 +21,10 @@
 
 /* A value absent from the input (an optional column left empty, or missing). */
 #define TRACE_NONE INT64_MIN
+/* The latest time a sample may have: the last second of the year 9999 in Unix
+ * time. Far past any recording, and small enough that no time arithmetic
+ * (spans, steps, rounding to the step) can overflow. */
+#define TRACE_T_MAX INT64_C(253402300799)
 
 struct trace_series {
     uint32_t workload;  /* index into trace.workloads */
