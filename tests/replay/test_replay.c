@@ -568,13 +568,6 @@ static uint64_t run_memory_metric_world(const struct ps_policy *p)
 static void test_pipeline_metric_target(void **state)
 {
     (void)state;
-    static const char *const doc = "spec:\n"
-                                   "  horizontal:\n"
-                                   "    maxReplicas: 40\n"
-                                   "    metrics: [{type: Resource, resource: {name: memory, "
-                                   "target: {type: Utilization, averageUtilization: %d}}}]\n"
-                                   "  vertical: {updateMode: InPlaceOrRecreate, minReplicas: 1}\n"
-                                   "  coordination: {bottleneck: metrics%s}\n";
     char text[512], err[256];
     struct ps_policy p;
     uint64_t h[3];
@@ -583,7 +576,15 @@ static void test_pipeline_metric_target(void **state)
         const char *extra;
     } runs[3] = {{60, ""}, {60, ", memoryTargetUtilization: 95"}, {90, ""}};
     for (int i = 0; i < 3; i++) {
-        snprintf(text, sizeof text, doc, runs[i].util, runs[i].extra);
+        snprintf(text, sizeof text,
+                 "spec:\n"
+                 "  horizontal:\n"
+                 "    maxReplicas: 40\n"
+                 "    metrics: [{type: Resource, resource: {name: memory, target: {type: "
+                 "Utilization, averageUtilization: %d}}}]\n"
+                 "  vertical: {updateMode: InPlaceOrRecreate, minReplicas: 1}\n"
+                 "  coordination: {bottleneck: metrics%s}\n",
+                 runs[i].util, runs[i].extra);
         assert_int_equal(policy_load_buffer(text, strlen(text), "m.yaml", &p, err, sizeof err), 0);
         h[i] = run_memory_metric_world(&p);
     }
