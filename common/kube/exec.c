@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kube_int.h"
@@ -207,6 +208,31 @@ static void free_env(char **env)
     free(env);
 }
 
+/* Waits for the plugin until deadline, killing it there: a plugin can close its
+ * output and stay (a helper that lingers, a sleep after printing), and a blocking
+ * waitpid would then hold the loop thread for as long as it likes. 0 with
+ * *status, PS_ETIMEDOUT when killed, KUBE_EEXEC when the child cannot be waited for. */
+static int reap(pid_t pid, int64_t deadline, int *status)
+{
+    /* Short enough not to add a visible delay to a plugin that exits as it
+     * closes its output, long enough not to spin. */
+    const struct timespec nap = {0, 5 * 1000 * 1000};
+    for (;;) {
+        pid_t w = waitpid(pid, status, WNOHANG);
+        if (w == pid)
+            return 0;
+        if (w < 0 && errno != EINTR)
+            return KUBE_EEXEC;
+        if (ps_clock_mono_ms() >= deadline) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            return PS_ETIMEDOUT;
+        }
+        nanosleep(&nap, NULL);
+    }
+}
+
 /* Keeps the printable tail of stderr on one line for messages. */
 static void flatten(char *s)
 {
@@ -286,9 +312,6 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
         struct pollfd pfd[2] = {{outp[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
         int64_t left = deadline - ps_clock_mono_ms();
         if (left <= 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            pid = -1;
             kube_errf(err, errlen, "exec plugin %s: no answer within %lld ms, killed", e->command,
                       (long long)timeout_ms);
             rc = PS_ETIMEDOUT;
@@ -299,8 +322,11 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
         if (!err_open)
             pfd[1].fd = -1;
         int pr = poll(pfd, 2, (int)(left > 1000 ? 1000 : left));
-        if (pr < 0 && errno != EINTR)
-            break;
+        if (pr < 0 && errno != EINTR) {
+            kube_errf(err, errlen, "exec plugin %s: poll: %s", e->command, strerror(errno));
+            rc = KUBE_EEXEC;
+            goto out;
+        }
         if (pr <= 0)
             continue;
         char tmp[4096];
@@ -335,9 +361,19 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
     ebuf[elen] = '\0';
     flatten(ebuf);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    rc = reap(pid, deadline, &status);
     pid = -1;
+    if (rc == PS_ETIMEDOUT) {
+        kube_errf(err, errlen,
+                  "exec plugin %s: did not exit within %lld ms after closing its output, killed",
+                  e->command, (long long)timeout_ms);
+        goto out;
+    }
+    if (rc) {
+        kube_errf(err, errlen, "exec plugin %s: cannot wait for it: %s", e->command,
+                  strerror(errno));
+        goto out;
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && e->install_hint)
             kube_errf(err, errlen, "exec plugin %s: exit code 127 (%s): %s", e->command, ebuf,
@@ -369,7 +405,8 @@ out:
         kube_errf(err, errlen, "exec plugin %s: out of memory", e->command);
     if (pid > 0) {
         kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
     }
     if (fa_init)
         posix_spawn_file_actions_destroy(&fa);

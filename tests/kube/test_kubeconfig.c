@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kube_int.h"
+#include "podscaler/clock.h"
 
 static char tmpdir[256];
 
@@ -494,6 +495,48 @@ static void test_exec_interactive_always(void **state)
     assert_non_null(strstr(err, "exec plugin true: output is not JSON"));
 }
 
+/* Runs `sh -c script` as a v1 plugin. */
+static int run_sh_plugin(const char *script, int64_t timeout_ms, struct kube_exec_credential *c,
+                         char *err, size_t errlen)
+{
+    char cmd[] = "/bin/sh", a0[] = "-c", api[] = "client.authentication.k8s.io/v1";
+    char *sc = strdup(script);
+    assert_non_null(sc);
+    char *args[] = {a0, sc};
+    struct kube_exec_config e = {.api_version = api,
+                                 .command = cmd,
+                                 .args = args,
+                                 .nargs = 2,
+                                 .interactive = KUBE_EXEC_INTERACTIVE_NEVER};
+    int rc = kube_exec_run(&e, NULL, timeout_ms, c, err, errlen);
+    free(sc);
+    return rc;
+}
+
+#define V1_CRED(tok)                                                                               \
+    "printf "                                                                                      \
+    "'{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"%s\"}}' " tok
+
+static void test_exec_lingering_plugin(void **state)
+{
+    (void)state;
+    struct kube_exec_credential c;
+    char err[256] = "";
+    /* prints its credential, closes its output and stays: the timeout still holds */
+    int64_t t0 = ps_clock_mono_ms();
+    int rc = run_sh_plugin(V1_CRED("t") "; exec >&- 2>&-; exec sleep 10", 300, &c, err, sizeof err);
+    int64_t took = ps_clock_mono_ms() - t0;
+    if (rc != PS_ETIMEDOUT || took > 3000) {
+        print_error("rc %d after %lld ms: %s\n", rc, (long long)took, err);
+        fail();
+    }
+    assert_non_null(strstr(err, "did not exit within 300 ms"));
+    /* one that exits as it closes its output is not held up */
+    assert_int_equal(run_sh_plugin(V1_CRED("t"), 5000, &c, err, sizeof err), 0);
+    assert_string_equal(c.token, "t");
+    kube_exec_credential_fini(&c);
+}
+
 static void test_status_decode(void **state)
 {
     (void)state;
@@ -606,6 +649,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_in_cluster, setup_dir, teardown_dir),
         cmocka_unit_test(test_exec_parse),
         cmocka_unit_test(test_exec_interactive_always),
+        cmocka_unit_test(test_exec_lingering_plugin),
         cmocka_unit_test(test_status_decode),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_rfc3339_base64),
