@@ -9,6 +9,8 @@
  * need every request to park until the credential arrives, for no gain a
  * controller could measure. A plugin that hangs is killed at the timeout.
  */
+/* pipe2 and posix_spawn_file_actions_addclosefrom_np are GNU extensions in glibc 2.36. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -274,23 +276,28 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
     argv[0] = e->command;
     for (size_t i = 0; i < e->nargs; i++)
         argv[i + 1] = e->args[i];
-    if (pipe(outp) || pipe(errp)) {
+    /* Close-on-exec from the start, so that a plugin another thread spawns meanwhile
+     * does not hold our pipes open; dup2 onto 1 and 2 clears the flag for ours. */
+    if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
         kube_errf(err, errlen, "exec plugin %s: pipe: %s", e->command, strerror(errno));
         rc = KUBE_EEXEC;
         goto out;
     }
-    fcntl(outp[0], F_SETFD, FD_CLOEXEC);
-    fcntl(errp[0], F_SETFD, FD_CLOEXEC);
     if (posix_spawn_file_actions_init(&fa))
         goto out;
     fa_init = true;
     /* The plugin never gets our stdin: podscaler is not interactive (interactive=false). */
     if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
         posix_spawn_file_actions_adddup2(&fa, outp[1], 1) ||
-        posix_spawn_file_actions_adddup2(&fa, errp[1], 2) ||
-        posix_spawn_file_actions_addclose(&fa, outp[1]) ||
-        posix_spawn_file_actions_addclose(&fa, errp[1]))
+        posix_spawn_file_actions_adddup2(&fa, errp[1], 2))
         goto out;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    /* libcurl's sockets and socketpairs, and whatever an embedding program has
+     * open, are not close-on-exec: without this the plugin inherits them, and a
+     * plugin that leaves a helper running keeps our connections open. */
+    if (posix_spawn_file_actions_addclosefrom_np(&fa, 3))
+        goto out;
+#endif
     int sp = posix_spawnp(&pid, e->command, &fa, NULL, argv, env);
     close(outp[1]);
     close(errp[1]);

@@ -537,6 +537,28 @@ static void test_exec_lingering_plugin(void **state)
     kube_exec_credential_fini(&c);
 }
 
+static void test_exec_inherits_no_fds(void **state)
+{
+    (void)state;
+    /* a descriptor without close-on-exec, as libcurl's sockets are */
+    int leak[2];
+    assert_int_equal(pipe(leak), 0);
+    struct kube_exec_credential c;
+    char err[256] = "";
+    int rc =
+        run_sh_plugin("i=3; while [ $i -lt 1024 ]; do if [ -e /proc/$$/fd/$i ]; then "
+                      "echo \"fd $i is open\" >&2; exit 9; fi; i=$((i+1)); done; " V1_CRED("clean"),
+                      5000, &c, err, sizeof err);
+    close(leak[0]);
+    close(leak[1]);
+    if (rc != 0) {
+        print_error("rc %d: %s\n", rc, err);
+        fail();
+    }
+    assert_string_equal(c.token, "clean");
+    kube_exec_credential_fini(&c);
+}
+
 static void test_status_decode(void **state)
 {
     (void)state;
@@ -650,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_exec_parse),
         cmocka_unit_test(test_exec_interactive_always),
         cmocka_unit_test(test_exec_lingering_plugin),
+        cmocka_unit_test(test_exec_inherits_no_fds),
         cmocka_unit_test(test_status_decode),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_rfc3339_base64),
