@@ -280,6 +280,43 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- client ------------------------------------------------------------ */
 
+/* The token of a token file, without the surrounding whitespace (the final
+ * newline editors add). 0 with *tok; PS_ENOENT for an empty file; PS_EIO when
+ * it cannot be read; PS_EPARSE when the token holds a control character: it goes
+ * into the Authorization header, where a CR or LF would end it and start another. */
+static int read_token_file(const char *path, char **tok)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *tok = NULL;
+    int rc = kube_read_file(path, TOKEN_FILE_MAX, &text, &len);
+    if (rc)
+        return rc == PS_ENOMEM ? rc : PS_EIO;
+    size_t b = 0, e = len;
+    while (b < e && (text[b] == ' ' || text[b] == '\n' || text[b] == '\r' || text[b] == '\t'))
+        b++;
+    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\n' || text[e - 1] == '\r' ||
+                     text[e - 1] == '\t'))
+        e--;
+    if (b == e)
+        rc = PS_ENOENT;
+    else if (kube_ctl_at(text + b, e - b) < e - b)
+        rc = PS_EPARSE;
+    else if (!(*tok = strndup(text + b, e - b)))
+        rc = PS_ENOMEM;
+    free(text);
+    return rc;
+}
+
+static const char *token_file_problem(int rc)
+{
+    return rc == PS_ENOENT   ? "empty"
+           : rc == PS_EPARSE ? "the token holds a control character, which cannot go in an HTTP "
+                               "header"
+           : rc == PS_ENOMEM ? "out of memory"
+                             : "cannot read";
+}
+
 /* tls-server-name: the URL carries that name (SNI and verification) and
  * CURLOPT_CONNECT_TO sends the connection to the real host. */
 static int setup_server_name(struct kube_client *c, char *err, size_t errlen)
@@ -391,12 +428,14 @@ int kube_client_new(uv_loop_t *loop, const struct kube_config *cfg,
         rc = KUBE_ECONFIG;
     }
     if (!rc && c->cfg.token_file) {
-        /* Only the first read of a token file is fatal (spec 4.2). */
-        char *tok = NULL;
-        if (kube_read_file(c->cfg.token_file, TOKEN_FILE_MAX, &tok, NULL) != 0 && !c->cfg.token) {
-            kube_errf(err, errlen, "%s: tokenFile %s: cannot read", c->cfg.source,
-                      c->cfg.token_file);
-            rc = PS_EAUTH;
+        /* Only the first read of a token file is fatal (spec 4.2); an empty file
+         * may be the kubelet mid-write, so it is left to the first request. */
+        char *tok;
+        int trc = read_token_file(c->cfg.token_file, &tok);
+        if (trc && trc != PS_ENOENT && !c->cfg.token) {
+            kube_errf(err, errlen, "%s: tokenFile %s: %s", c->cfg.source, c->cfg.token_file,
+                      token_file_problem(trc));
+            rc = trc == PS_ENOMEM ? trc : PS_EAUTH;
         }
         free(tok);
     }
@@ -458,28 +497,15 @@ void kube_client_get_stats(const struct kube_client *c, struct kube_client_stats
 
 /* ---- credentials --------------------------------------------------------- */
 
-static char *trim_dup(const char *s)
-{
-    while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == '\t'))
-        n--;
-    return strndup(s, n);
-}
-
 static void reread_token_file(struct kube_client *c, int64_t now)
 {
-    char *text = NULL;
-    int rc = kube_read_file(c->cfg.token_file, TOKEN_FILE_MAX, &text, NULL);
-    char *tok = rc == 0 ? trim_dup(text) : NULL;
-    free(text);
+    char *tok;
+    int rc = read_token_file(c->cfg.token_file, &tok);
     c->stats.token_reads++;
-    if (!tok || !*tok) {
+    if (rc) {
         /* Keep the last good token; the kubelet may be mid-rotation. */
         ps_log(PS_LOG_WARN, "kube", "token file %s: %s; keeping the previous token",
-               c->cfg.token_file, rc ? "cannot read" : "empty");
-        free(tok);
+               c->cfg.token_file, token_file_problem(rc));
         c->file_token_read_ms = now;
         c->file_token_stale = false;
         return;

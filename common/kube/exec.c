@@ -93,6 +93,16 @@ int kube_exec_parse(const char *api_version, const char *text, size_t len,
             "ExecCredential: status has neither token nor clientCertificateData/clientKeyData");
         goto out;
     }
+    if (has_tok) {
+        size_t tl = json_string_length(tok), at = kube_ctl_at(json_string_value(tok), tl);
+        if (at < tl) {
+            kube_errf(err, errlen,
+                      "ExecCredential: status.token: control character 0x%02x at byte %zu, which "
+                      "cannot go in an HTTP header",
+                      (unsigned)(unsigned char)json_string_value(tok)[at], at);
+            goto out;
+        }
+    }
     if (has_cert && (!strstr(json_string_value(cert), "-----BEGIN") ||
                      !strstr(json_string_value(key), "-----BEGIN"))) {
         kube_errf(err, errlen, "ExecCredential: clientCertificateData/clientKeyData are not PEM");

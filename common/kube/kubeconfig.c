@@ -306,6 +306,24 @@ static int get_bool(const struct where *w, json_t *obj, const char *key, bool *o
     return KUBE_ECONFIG;
 }
 
+/* s goes into an HTTP header; what names the field after WHERE_FMT. The value
+ * itself is never shown: it may be a secret. */
+static int check_header_value(const struct where *w, const char *what, const char *s, char *err,
+                              size_t errlen)
+{
+    size_t len = strlen(s), at = kube_ctl_at(s, len);
+    if (at == len)
+        return 0;
+    kube_errf(err, errlen,
+              WHERE_FMT ".%s: control character 0x%02x at byte %zu, which cannot go in an HTTP "
+                        "header%s",
+              WHERE_ARGS(w), what, (unsigned)(unsigned char)s[at], at,
+              at + 1 == len && s[at] == '\n'
+                  ? " (a YAML \"|\" block keeps the final newline; \"|-\" drops it)"
+                  : "");
+    return KUBE_ECONFIG;
+}
+
 static int set_dup(char **dst, const char *s)
 {
     if (!s)
@@ -541,6 +559,9 @@ static int take_user(const struct kc_entry *ue, struct kube_config *cfg, char *e
         (rc = get_str(&w, u, "password", &pass, err, errlen)) ||
         (rc = get_str(&w, u, "as", &as, err, errlen)))
         return rc;
+    if ((token && (rc = check_header_value(&w, "token", token, err, errlen))) ||
+        (as && (rc = check_header_value(&w, "as", as, err, errlen))))
+        return rc;
     if ((rc = set_dup(&cfg->token, token && *token ? token : NULL)) ||
         (rc = set_path(&cfg->token_file, ue->dir, token_file)) ||
         (rc = set_path(&cfg->client_cert_file, ue->dir, cert)) ||
@@ -563,6 +584,7 @@ static int take_user(const struct kc_entry *ue, struct kube_config *cfg, char *e
     }
     const char *as_uid;
     if ((rc = get_str(&w, u, "as-uid", &as_uid, err, errlen)) ||
+        (as_uid && (rc = check_header_value(&w, "as-uid", as_uid, err, errlen))) ||
         (rc = set_dup(&cfg->impersonate_uid, as_uid && *as_uid ? as_uid : NULL)))
         return rc;
     json_t *groups = json_object_get(u, "as-groups");
@@ -583,6 +605,10 @@ static int take_user(const struct kc_entry *ue, struct kube_config *cfg, char *e
                           i);
                 return KUBE_ECONFIG;
             }
+            char what[64];
+            snprintf(what, sizeof what, "as-groups[%zu]", i);
+            if ((rc = check_header_value(&w, what, json_string_value(g), err, errlen)))
+                return rc;
             if (!(cfg->impersonate_groups[cfg->nimpersonate_groups] = strdup(json_string_value(g))))
                 return PS_ENOMEM;
             cfg->nimpersonate_groups++;
@@ -613,6 +639,14 @@ static int take_user(const struct kc_entry *ue, struct kube_config *cfg, char *e
                               WHERE_ARGS(&w), k);
                     return KUBE_ECONFIG;
                 }
+                /* The key needs no check: it is sent URL-escaped. */
+                char what[256];
+                if (json_is_array(vals))
+                    snprintf(what, sizeof what, "as-user-extra.%.200s[%zu]", k, i);
+                else
+                    snprintf(what, sizeof what, "as-user-extra.%.200s", k);
+                if ((rc = check_header_value(&w, what, json_string_value(v), err, errlen)))
+                    return rc;
                 size_t at = 2 * cfg->nimpersonate_extra;
                 cfg->impersonate_extra[at] = strdup(k);
                 cfg->impersonate_extra[at + 1] = strdup(json_string_value(v));

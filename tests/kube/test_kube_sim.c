@@ -1020,6 +1020,17 @@ static void test_token_file_rotation(void **state)
     kube_response_fini(&r);
     kube_client_get_stats(t.c, &st);
     assert_int_equal(st.auth_refreshes, 1);
+    /* a token with a CR LF inside would add a header: refused, the last good token kept */
+    add_token("rot-x");
+    write_file(wpath("token"), "rot-d\r\nAuthorization: Bearer rot-x\n", 0600);
+    fake_now_ms += 120000;
+    assert_int_equal(do_get(&t, WEB, &r), 0);
+    assert_int_equal(r.attempts, 1);
+    kube_response_fini(&r);
+    json_t *log = requests_log();
+    json_t *last = json_array_get(log, json_array_size(log) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "token")), "rot-c");
+    json_decref(log);
     /* an unreadable file keeps the last good token */
     unlink(wpath("token"));
     fake_now_ms += 120000;
@@ -1032,6 +1043,19 @@ static void test_token_file_rotation(void **state)
     assert_non_null(strstr(r.error, "401 Unauthorized"));
     kube_response_fini(&r);
     client_close(&t);
+
+    /* the first read is fatal */
+    memset(&t, 0, sizeof t);
+    kube_config_init(&t.cfg);
+    t.cfg.server = strdup(sim.url);
+    t.cfg.token_file = strdup(wpath("token"));
+    write_file(wpath("token"), "tok\x1b[2J\n", 0600);
+    assert_int_equal(uv_loop_init(&t.loop), 0);
+    char err[512] = "";
+    assert_int_equal(kube_client_new(&t.loop, &t.cfg, &o, &t.c, err, sizeof err), PS_EAUTH);
+    assert_non_null(strstr(err, "token: the token holds a control character"));
+    kube_config_fini(&t.cfg);
+    assert_int_equal(uv_loop_close(&t.loop), 0);
 }
 
 static void test_static_token_401(void **state)

@@ -377,6 +377,27 @@ static void test_exec_and_data_fields(void **state)
     assert_string_equal(copy.impersonate_groups[0], "dev");
     kube_config_fini(&copy);
     kube_config_fini(&cfg);
+    /* values that go into HTTP headers: no control character, secrets not shown */
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user:\n    token: |\n      s3cret\n",
+                 KUBE_ECONFIG,
+                 "users[u].user.token: control character 0x0a at byte 6, which cannot go in an "
+                 "HTTP header (a YAML \"|\" block keeps the final newline; \"|-\" drops it)");
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {token: \"s3cret\\r\\nX-Evil: 1\"}\n",
+                 KUBE_ECONFIG, "users[u].user.token: control character 0x0d at byte 6");
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {as: \"jane\\nX: 1\"}\n", KUBE_ECONFIG,
+                 "users[u].user.as: control character 0x0a at byte 4");
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {as: jane, as-uid: \"4\\t2\"}\n",
+                 KUBE_ECONFIG, "users[u].user.as-uid: control character 0x09");
+    expect_error(HEAD CLUSTER
+                 "users:\n- name: u\n  user: {as: jane, as-groups: [dev, \"o\\rps\"]}\n",
+                 KUBE_ECONFIG, "users[u].user.as-groups[1]: control character 0x0d");
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {as: jane, as-user-extra: {scopes: "
+                              "[view, \"ed\\x7fit\"]}}\n",
+                 KUBE_ECONFIG, "users[u].user.as-user-extra.scopes[1]: control character 0x7f");
+    assert_int_equal(load_text(HEAD CLUSTER "users:\n- name: u\n  user: {token: \"s3cret\\n\"}\n",
+                               NULL, &cfg, err, sizeof err),
+                     KUBE_ECONFIG);
+    assert_null(strstr(err, "s3cret"));
     expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {as: x, as-groups: dev}\n", KUBE_ECONFIG,
                  "users[u].user.as-groups: not a list");
     expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {as: x, as-user-extra: {a: [{}]}}\n",
@@ -467,6 +488,12 @@ static void test_exec_parse(void **state)
         {"{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"x\","
          "\"expirationTimestamp\":\"tomorrow\"}}",
          "expirationTimestamp"},
+        {"{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":"
+         "\"x\\r\\nX-Evil: 1\"}}",
+         "status.token: control character 0x0d at byte 1"},
+        {"{\"apiVersion\":\"client.authentication.k8s.io/"
+         "v1\",\"status\":{\"token\":\"x\\u001by\"}}",
+         "status.token: control character 0x1b at byte 1"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
