@@ -857,6 +857,50 @@ static void schedule_retry(struct kube_request *r, int64_t delay_ms)
     uv_timer_start(&r->timer, on_req_timer, (uint64_t)(delay_ms > 0 ? delay_ms : 0), 0);
 }
 
+/* Appends "name: value" sized to the value: kubeconfig values have no length cap,
+ * and a header cut short would impersonate another user or group. */
+static int add_header(struct curl_slist **hdrs, const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 3;
+    char *h = malloc(n);
+    if (!h)
+        return PS_ENOMEM;
+    snprintf(h, n, "%s: %s", name, value);
+    struct curl_slist *l = curl_slist_append(*hdrs, h);
+    free(h);
+    if (!l)
+        return PS_ENOMEM;
+    *hdrs = l;
+    return 0;
+}
+
+static int impersonation_headers(const struct kube_client *c, struct curl_slist **hdrs)
+{
+    const struct kube_config *cfg = &c->cfg;
+    if (!cfg->impersonate_user)
+        return 0;
+    int rc = add_header(hdrs, "Impersonate-User", cfg->impersonate_user);
+    if (!rc && cfg->impersonate_uid)
+        rc = add_header(hdrs, "Impersonate-Uid", cfg->impersonate_uid);
+    for (size_t i = 0; i < cfg->nimpersonate_groups && !rc; i++)
+        rc = add_header(hdrs, "Impersonate-Group", cfg->impersonate_groups[i]);
+    for (size_t i = 0; i < cfg->nimpersonate_extra && !rc; i++) {
+        /* client-go escapes the key (URL path escaping); plain keys need none. */
+        char *key = curl_easy_escape(NULL, cfg->impersonate_extra[2 * i], 0);
+        size_t n = key ? strlen(key) + sizeof "Impersonate-Extra-" : 0;
+        char *name = key ? malloc(n) : NULL;
+        if (name) {
+            snprintf(name, n, "Impersonate-Extra-%s", key);
+            rc = add_header(hdrs, name, cfg->impersonate_extra[2 * i + 1]);
+        } else {
+            rc = PS_ENOMEM;
+        }
+        free(name);
+        curl_free(key);
+    }
+    return rc;
+}
+
 static void attempt_start(struct kube_request *r)
 {
     struct kube_client *c = r->c;
@@ -943,30 +987,10 @@ static void attempt_start(struct kube_request *r)
     struct curl_slist *l = curl_slist_append(r->hdrs, "Accept: application/json");
     if (l)
         r->hdrs = l;
-    if (c->cfg.impersonate_user) {
-        char h[512];
-        snprintf(h, sizeof h, "Impersonate-User: %s", c->cfg.impersonate_user);
-        if ((l = curl_slist_append(r->hdrs, h)))
-            r->hdrs = l;
-        if (c->cfg.impersonate_uid) {
-            snprintf(h, sizeof h, "Impersonate-Uid: %s", c->cfg.impersonate_uid);
-            if ((l = curl_slist_append(r->hdrs, h)))
-                r->hdrs = l;
-        }
-        for (size_t i = 0; i < c->cfg.nimpersonate_groups; i++) {
-            snprintf(h, sizeof h, "Impersonate-Group: %s", c->cfg.impersonate_groups[i]);
-            if ((l = curl_slist_append(r->hdrs, h)))
-                r->hdrs = l;
-        }
-        for (size_t i = 0; i < c->cfg.nimpersonate_extra; i++) {
-            /* client-go escapes the key (URL path escaping); plain keys need none. */
-            char *key = curl_easy_escape(NULL, c->cfg.impersonate_extra[2 * i], 0);
-            snprintf(h, sizeof h, "Impersonate-Extra-%s: %s", key ? key : "",
-                     c->cfg.impersonate_extra[2 * i + 1]);
-            curl_free(key);
-            if ((l = curl_slist_append(r->hdrs, h)))
-                r->hdrs = l;
-        }
+    if (impersonation_headers(c, &r->hdrs)) {
+        /* Never send the request without them: it would run as the caller itself. */
+        req_finish(r, PS_ENOMEM, 0, "out of memory");
+        return;
     }
     if (strcmp(r->method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);

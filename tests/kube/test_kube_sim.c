@@ -1073,6 +1073,56 @@ static void test_static_token_401(void **state)
     client_close(&t);
 }
 
+static char *repeat(char ch, size_t n)
+{
+    char *s = malloc(n + 1);
+    assert_non_null(s);
+    memset(s, ch, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void test_impersonation_headers(void **state)
+{
+    (void)state;
+    struct tc t;
+    memset(&t, 0, sizeof t);
+    char err[512];
+    const char *p = sim_path(&sim, "kubeconfig");
+    assert_int_equal(kube_config_load_files(&p, 1, NULL, &t.cfg, err, sizeof err), 0);
+    /* longer than any fixed buffer: each value must arrive whole */
+    t.cfg.impersonate_user = repeat('u', 1000);
+    t.cfg.impersonate_uid = repeat('1', 700);
+    t.cfg.impersonate_groups = calloc(3, sizeof(char *));
+    t.cfg.impersonate_groups[0] = strdup("dev");
+    t.cfg.impersonate_groups[1] = repeat('g', 2000);
+    t.cfg.nimpersonate_groups = 2;
+    t.cfg.impersonate_extra = calloc(3, sizeof(char *));
+    t.cfg.impersonate_extra[0] = strdup("scopes");
+    t.cfg.impersonate_extra[1] = repeat('s', 600);
+    t.cfg.nimpersonate_extra = 1;
+    client_open_cfg(&t, &fast);
+    sim_admin(&sim, "DELETE", "/kubesim/requests", NULL, NULL);
+    struct kube_response r;
+    assert_int_equal(do_get(&t, WEB, &r), 0);
+    kube_response_fini(&r);
+    json_t *log = requests_log();
+    json_t *imp = json_object_get(json_array_get(log, json_array_size(log) - 1), "impersonate");
+    const char *want[][2] = {{"Impersonate-User", t.cfg.impersonate_user},
+                             {"Impersonate-Uid", t.cfg.impersonate_uid},
+                             {"Impersonate-Group", "dev"},
+                             {"Impersonate-Group", t.cfg.impersonate_groups[1]},
+                             {"Impersonate-Extra-scopes", t.cfg.impersonate_extra[1]}};
+    assert_int_equal(json_array_size(imp), 5);
+    for (size_t i = 0; i < 5; i++) {
+        json_t *h = json_array_get(imp, i);
+        assert_string_equal(json_string_value(json_array_get(h, 0)), want[i][0]);
+        assert_string_equal(json_string_value(json_array_get(h, 1)), want[i][1]);
+    }
+    json_decref(log);
+    client_close(&t);
+}
+
 static void write_plugin(const char *api)
 {
     /* Counts its runs, checks KUBERNETES_EXEC_INFO, and answers the token in plugin-token. */
@@ -1481,6 +1531,7 @@ int main(int argc, char **argv)
             cmocka_unit_test_setup(test_watch, reset_sim),
             cmocka_unit_test_setup(test_token_file_rotation, reset_sim),
             cmocka_unit_test_setup(test_static_token_401, reset_sim),
+            cmocka_unit_test_setup(test_impersonation_headers, reset_sim),
             cmocka_unit_test_setup(test_exec_plugin, reset_sim),
             cmocka_unit_test_setup(test_exec_client_cert, reset_sim),
             cmocka_unit_test_setup(test_in_cluster, reset_sim),
