@@ -656,6 +656,17 @@ static int take_user(const struct kc_entry *ue, struct kube_config *cfg, char *e
             }
         }
     }
+    /* The headers are only sent with Impersonate-User; client-go refuses the same
+     * ("requesting uid, groups or user-extra for ... without impersonating a user"). */
+    if (!cfg->impersonate_user &&
+        (cfg->impersonate_uid || cfg->nimpersonate_groups || cfg->nimpersonate_extra)) {
+        kube_errf(err, errlen, WHERE_FMT ".%s: set without \"as\" (impersonating no user)",
+                  WHERE_ARGS(&w),
+                  cfg->impersonate_uid       ? "as-uid"
+                  : cfg->nimpersonate_groups ? "as-groups"
+                                             : "as-user-extra");
+        return KUBE_ECONFIG;
+    }
     json_t *ex = json_object_get(u, "exec");
     json_t *ap = json_object_get(u, "auth-provider");
     if (ex && !json_is_null(ex) && ap && !json_is_null(ap)) {

@@ -377,6 +377,19 @@ static void test_exec_and_data_fields(void **state)
     assert_string_equal(copy.impersonate_groups[0], "dev");
     kube_config_fini(&copy);
     kube_config_fini(&cfg);
+    /* uid, groups or extra without a user to impersonate */
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {token: t, as-uid: '42'}\n", KUBE_ECONFIG,
+                 "users[u].user.as-uid: set without \"as\" (impersonating no user)");
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {token: t, as-groups: [dev]}\n",
+                 KUBE_ECONFIG, "users[u].user.as-groups: set without \"as\"");
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {as: '', as-user-extra: {a: [b]}}\n",
+                 KUBE_ECONFIG, "users[u].user.as-user-extra: set without \"as\"");
+    /* empty ones are absent ones */
+    assert_int_equal(load_text(HEAD CLUSTER "users:\n- name: u\n  user: {as-groups: [], as-uid: "
+                                            "'', as-user-extra: {}}\n",
+                               NULL, &cfg, err, sizeof err),
+                     0);
+    kube_config_fini(&cfg);
     /* values that go into HTTP headers: no control character, secrets not shown */
     expect_error(HEAD CLUSTER "users:\n- name: u\n  user:\n    token: |\n      s3cret\n",
                  KUBE_ECONFIG,
