@@ -524,6 +524,16 @@ static int take_cluster(const struct kc_entry *ce, struct kube_config *cfg, char
     if ((rc = set_b64(&w, c, "certificate-authority-data", &cfg->ca_data, &cfg->ca_data_len, err,
                       errlen)))
         return rc;
+    /* Verification would be off whatever the CA says; client-go refuses the pair
+     * ("specifying a root certificates file with the insecure flag is not allowed"). */
+    if (cfg->insecure_skip_tls_verify && (cfg->ca_file || cfg->ca_data)) {
+        kube_errf(err, errlen,
+                  "%s: %s[%s].%s: insecure-skip-tls-verify together with %s: a root certificate "
+                  "with the insecure flag is not allowed (drop one)",
+                  w.file, w.list, w.name, w.inner,
+                  cfg->ca_data ? "certificate-authority-data" : "certificate-authority");
+        return KUBE_ECONFIG;
+    }
     json_t *exts = json_object_get(c, "extensions");
     if (json_is_array(exts)) {
         size_t i;

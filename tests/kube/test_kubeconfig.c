@@ -250,6 +250,18 @@ static void test_errors_name_file_and_field(void **state)
     expect_error(HEAD "clusters:\n- name: c\n  cluster: {server: 'https://k', "
                       "insecure-skip-tls-verify: maybe}\nusers:\n- name: u\n  user: {}\n",
                  KUBE_ECONFIG, "insecure-skip-tls-verify: \"maybe\" is not a boolean");
+    expect_error(HEAD "clusters:\n- name: c\n  cluster: {server: 'https://k', "
+                      "insecure-skip-tls-verify: true, certificate-authority: ca.crt}\n"
+                      "users:\n- name: u\n  user: {}\n",
+                 KUBE_ECONFIG,
+                 "clusters[c].cluster: insecure-skip-tls-verify together with "
+                 "certificate-authority: a root certificate with the insecure flag is not allowed");
+    expect_error(HEAD "clusters:\n- name: c\n  cluster: {server: 'https://k', "
+                      "insecure-skip-tls-verify: 'yes', certificate-authority-data: 'LS0tCg=='}\n"
+                      "users:\n- name: u\n  user: {}\n",
+                 KUBE_ECONFIG,
+                 "clusters[c].cluster: insecure-skip-tls-verify together with "
+                 "certificate-authority-data");
     expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {token: [a, b]}\n", KUBE_ECONFIG,
                  "users[u].user.token: not a string");
     expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {client-certificate: a.crt}\n",
