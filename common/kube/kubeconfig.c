@@ -134,7 +134,8 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-/* Merges one list ("clusters", key "cluster") of file f: first definition of a name wins. */
+/* Merges one list ("clusters", key "cluster") of file f: the first file that defines a
+ * name wins. */
 static int merge_list(struct kc_list *l, const struct kc_file *f, const char *list,
                       const char *inner, char *err, size_t errlen)
 {
@@ -163,6 +164,16 @@ static int merge_list(struct kc_list *l, const struct kc_file *f, const char *li
             kube_errf(err, errlen, "%s: %s[%s].%s: not a mapping", f->name, list,
                       json_string_value(name), inner);
             return KUBE_ECONFIG;
+        }
+        /* First wins across files, but within one file client-go refuses a name
+         * given twice ("duplicate name ... in list"): which one was meant is a guess. */
+        for (size_t j = 0; j < i; j++) {
+            json_t *other = json_object_get(json_array_get(arr, j), "name");
+            if (json_equal(other, name)) {
+                kube_errf(err, errlen, "%s: %s[%zu].name: \"%s\" is also the name of %s[%zu]",
+                          f->name, list, i, json_string_value(name), list, j);
+                return KUBE_ECONFIG;
+            }
         }
         if (list_find(l, json_string_value(name)))
             continue;

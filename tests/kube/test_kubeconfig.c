@@ -243,6 +243,16 @@ static void test_errors_name_file_and_field(void **state)
                       "user: {}\n",
                  KUBE_ECONFIG, "not an http(s) URL");
     expect_error(HEAD CLUSTER "users:\n- user: {}\n", KUBE_ECONFIG, "users[0].name: missing");
+    /* a name given twice in one file */
+    expect_error(HEAD CLUSTER "- name: c\n  cluster: {server: 'https://other'}\nusers:\n- name: "
+                              "u\n  user: {}\n",
+                 KUBE_ECONFIG, "clusters[1].name: \"c\" is also the name of clusters[0]");
+    expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {token: a}\n- name: v\n  user: {}\n- "
+                              "name: u\n  user: {token: b}\n",
+                 KUBE_ECONFIG, "users[2].name: \"u\" is also the name of users[0]");
+    expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n- name: x\n  "
+                 "context: {cluster: c}\n" CLUSTER,
+                 KUBE_ECONFIG, "contexts[1].name: \"x\" is also the name of contexts[0]");
     expect_error(HEAD CLUSTER "users: {a: b}\n", KUBE_ECONFIG, "users: not a list");
     expect_error(HEAD "clusters:\n- name: c\n  cluster: {server: 'https://k', "
                       "certificate-authority-data: '!!notbase64'}\nusers:\n- name: u\n  user: {}\n",
