@@ -831,12 +831,15 @@ int kube_config_load(const struct kube_load_opts *opts, struct kube_config *cfg,
     }
     const char *env = opts->kubeconfig_env ? opts->kubeconfig_env : getenv("KUBECONFIG");
     if (env && *env) {
+        /* Only the listed files, as kubectl: falling back to ~/.kube/config when
+         * they are all missing would point a mistyped KUBECONFIG at another cluster. */
         char *copy = strdup(env);
         const char **paths = calloc(strlen(env) / 2 + 2, sizeof *paths);
         size_t n = 0;
         int rc = 0;
         if (!copy || !paths) {
             rc = PS_ENOMEM;
+            kube_errf(err, errlen, "out of memory loading kubeconfig");
             goto env_out;
         }
         char *save = NULL;
@@ -849,14 +852,14 @@ int kube_config_load(const struct kube_load_opts *opts, struct kube_config *cfg,
         }
         if (n > 0) {
             rc = kube_config_load_files(paths, n, opts->context, cfg, err, errlen);
-            goto env_out;
+        } else {
+            kube_errf(err, errlen, "KUBECONFIG=%s: none of its files exists", env);
+            rc = PS_ENOENT;
         }
-        /* Every file listed is missing: fall through to the default, as kubectl does. */
     env_out:
         free(copy);
         free(paths);
-        if (rc || n > 0)
-            return rc;
+        return rc;
     }
     const char *home = opts->home ? opts->home : getenv("HOME");
     if (home && *home) {

@@ -141,7 +141,8 @@ struct kube_load_opts {
 /*
  * kubectl's order: --kubeconfig; else KUBECONFIG (':'-separated, duplicates
  * and missing files skipped, existing ones merged: the first file that names
- * a cluster/user/context or sets current-context wins); else ~/.kube/config;
+ * a cluster/user/context or sets current-context wins; PS_ENOENT when none of
+ * them exists, without looking further); else ~/.kube/config;
  * else in-cluster when KUBERNETES_SERVICE_HOST is set. On failure err holds a
  * message naming the file and field. Returns 0, KUBE_ECONFIG, PS_ENOENT, ...
  */

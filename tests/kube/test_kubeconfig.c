@@ -178,7 +178,8 @@ static void test_explicit_and_home(void **state)
     assert_int_equal(kube_config_load(&o, &cfg, err, sizeof err), KUBE_ECONFIG);
     assert_non_null(strstr(err, "\"ctx-zzz\" not found"));
 
-    /* KUBECONFIG listing only missing files falls back to $HOME/.kube/config */
+    /* KUBECONFIG listing only missing files is an error naming them: as kubectl, no
+     * fall back to $HOME/.kube/config, another cluster */
     char home[400], kdir[420];
     snprintf(home, sizeof home, "%s/home", tmpdir);
     mkdir(home, 0700);
@@ -187,6 +188,10 @@ static void test_explicit_and_home(void **state)
     write_file("home/.kube/config", file_b);
     struct kube_load_opts h = {
         .kubeconfig_env = "/none/1:/none/2", .home = home, .no_in_cluster = true};
+    assert_int_equal(kube_config_load(&h, &cfg, err, sizeof err), PS_ENOENT);
+    assert_string_equal(err, "KUBECONFIG=/none/1:/none/2: none of its files exists");
+    /* without KUBECONFIG, $HOME/.kube/config */
+    h.kubeconfig_env = "";
     assert_int_equal(kube_config_load(&h, &cfg, err, sizeof err), 0);
     assert_string_equal(cfg.server, "https://b.example");
     kube_config_fini(&cfg);
