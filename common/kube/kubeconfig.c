@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -529,8 +530,25 @@ static int take_cluster(const struct kc_entry *ce, struct kube_config *cfg, char
     size_t sl = strlen(cfg->server);
     while (sl > 0 && cfg->server[sl - 1] == '/')
         cfg->server[--sl] = '\0';
+    if (proxy && *proxy) {
+        /* client-go's rule (parseProxyURL). libcurl would take more (socks4, a bare
+         * host:port as http), so a URL kubectl refuses would work here. */
+        static const char *const schemes[] = {"http://", "https://", "socks5://"};
+        const char *rest = NULL;
+        for (size_t i = 0; i < sizeof schemes / sizeof schemes[0] && !rest; i++)
+            if (strncasecmp(proxy, schemes[i], strlen(schemes[i])) == 0)
+                rest = proxy + strlen(schemes[i]);
+        if (!rest || !*rest || *rest == '/') {
+            kube_errf(err, errlen,
+                      WHERE_FMT ".proxy-url: \"%s\" is not an http://, https:// or socks5:// URL",
+                      WHERE_ARGS(&w), proxy);
+            return KUBE_ECONFIG;
+        }
+    }
+    /* An empty proxy-url is an absent one (the environment's proxy applies, as in
+     * client-go); given to libcurl, "" would turn every proxy off. */
     if ((rc = set_path(&cfg->ca_file, ce->dir, ca)) || (rc = set_dup(&cfg->tls_server_name, tsn)) ||
-        (rc = set_dup(&cfg->proxy_url, proxy)))
+        (rc = set_dup(&cfg->proxy_url, proxy && *proxy ? proxy : NULL)))
         return rc;
     if ((rc = set_b64(&w, c, "certificate-authority-data", &cfg->ca_data, &cfg->ca_data_len, err,
                       errlen)))

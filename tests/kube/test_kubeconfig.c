@@ -277,6 +277,41 @@ static void test_errors_name_file_and_field(void **state)
                  KUBE_ECONFIG,
                  "clusters[c].cluster: insecure-skip-tls-verify together with "
                  "certificate-authority-data");
+    static const char *const bad_proxies[] = {"socks4://p:1080", "ftp://p", "p:3128", "http://",
+                                              "https:///x"};
+    for (size_t i = 0; i < sizeof bad_proxies / sizeof bad_proxies[0]; i++) {
+        char text[512], want[256];
+        snprintf(text, sizeof text,
+                 HEAD "clusters:\n- name: c\n  cluster: {server: 'https://k', proxy-url: '%s'}\n"
+                      "users:\n- name: u\n  user: {}\n",
+                 bad_proxies[i]);
+        snprintf(
+            want, sizeof want,
+            "clusters[c].cluster.proxy-url: \"%s\" is not an http://, https:// or socks5:// URL",
+            bad_proxies[i]);
+        expect_error(text, KUBE_ECONFIG, want);
+    }
+    {
+        struct kube_config cfg;
+        char err[512];
+        /* the three schemes client-go takes, in any case; an empty one is no proxy */
+        static const char *const good_proxies[] = {"http://p:3128", "HTTPS://p", "socks5://p:1080",
+                                                   ""};
+        for (size_t i = 0; i < sizeof good_proxies / sizeof good_proxies[0]; i++) {
+            char t2[512];
+            snprintf(t2, sizeof t2,
+                     HEAD
+                     "clusters:\n- name: c\n  cluster: {server: 'https://k', proxy-url: '%s'}\n"
+                     "users:\n- name: u\n  user: {}\n",
+                     good_proxies[i]);
+            assert_int_equal(load_text(t2, NULL, &cfg, err, sizeof err), 0);
+            if (*good_proxies[i])
+                assert_string_equal(cfg.proxy_url, good_proxies[i]);
+            else
+                assert_null(cfg.proxy_url);
+            kube_config_fini(&cfg);
+        }
+    }
     expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {token: [a, b]}\n", KUBE_ECONFIG,
                  "users[u].user.token: not a string");
     expect_error(HEAD CLUSTER "users:\n- name: u\n  user: {client-certificate: a.crt}\n",
