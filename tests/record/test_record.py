@@ -7,13 +7,14 @@ Each test starts its own kubesim (tests/kubesim/harness.py), runs the real
 binary against it and inspects the history database with Python's sqlite3:
 the record -> replay round trip, a metrics API that fails for some polls, bad
 objects that are reported and skipped while the rest is stored, SIGTERM/SIGINT
-mid-run, SIGKILL mid-run, an exec credential plugin, and the command line's
-usage errors.
+mid-run, SIGKILL mid-run, an exec credential plugin, a mistyped KUBECONFIG,
+and the command line's usage errors.
 """
 
 import base64
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -444,6 +445,30 @@ class RecordTest(unittest.TestCase):
         self.assertTrue(os.path.exists(runs), "the plugin never ran")
         log = sim.admin("GET", "requests")
         self.assertTrue(log and all(e["auth"] == "bearer" and e["status"] == 200 for e in log))
+
+    def test_mistyped_kubeconfig_env(self):
+        """KUBECONFIG naming only missing files is an error naming them, never a
+        fall back to ~/.kube/config (there: a working cluster, which must see no request)."""
+        sim = self.start()
+        home = tempfile.mkdtemp(prefix="record-home-")
+        try:
+            os.mkdir(os.path.join(home, ".kube"))
+            shutil.copy(self.kubeconfig, os.path.join(home, ".kube", "config"))
+            env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")}
+            env["HOME"] = home
+            env["KUBECONFIG"] = os.path.join(self.tmp, "kubeconfg")
+            code, out, err = run(["record", "--db", self.db, "-n", "shop", "--duration", "1s"],
+                                 env=env)
+            self.assertEqual(code, 1, err)
+            self.assertIn("KUBECONFIG=%s: none of its files exists" % env["KUBECONFIG"], err)
+            self.assertEqual(sim.admin("GET", "requests"), [])
+            # the same home without KUBECONFIG is used
+            del env["KUBECONFIG"]
+            code, out, err = run(["record", "--db", self.db, "-n", "shop", "--duration", "1s"],
+                                 env=env)
+            self.assertEqual(code, 0, err)
+        finally:
+            shutil.rmtree(home)
 
     def test_resume_refuses_bad_history(self):
         """A history whose rows another tool damaged is refused before any poll:
