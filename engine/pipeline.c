@@ -1208,7 +1208,9 @@ static uint8_t raise_to_target(struct pipeline_state *s, const struct pipeline_o
  * it; a request the target exceeds by the updater's own threshold (10%) is
  * raised now rather than after the updater's in-range wait. Smaller raises
  * there are churn: they were 389 of bitbrains-rnd's 564 scale-out raises, and
- * leaving them out cost no would-be OOM. Decreases wait for the updater. */
+ * leaving them out cost two of its 367 would-be OOMs and none of google2011's;
+ * leaving out every scale-out raise cost 20 and 2. Decreases wait for the
+ * updater. */
 static int follow_group(struct pipeline_state *s, const struct pipeline_obs *obs,
                         struct pipeline_decision *out, unsigned mask, int from, int to)
 {
