@@ -452,6 +452,79 @@ static int cmp_series(const void *a, const void *b)
     return c;
 }
 
+/* The rows of one pod, in the order its samples assigned them. */
+struct pod_row {
+    int64_t step;
+    uint32_t row;
+};
+struct pod_steps {
+    struct pod_row *r;
+    size_t n, cap;
+};
+
+static int pod_steps_add(struct pod_steps *ps, int64_t k, uint32_t row)
+{
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? 2 * ps->cap : 64;
+        struct pod_row *r = realloc(ps->r, cap * sizeof(*r));
+        if (!r)
+            return PS_ENOMEM;
+        ps->r = r;
+        ps->cap = cap;
+    }
+    ps->r[ps->n++] = (struct pod_row){k, row};
+    return 0;
+}
+
+static int cmp_pod_row(const void *a, const void *b)
+{
+    int64_t x = ((const struct pod_row *)a)->step, y = ((const struct pod_row *)b)->step;
+    return (x > y) - (x < y);
+}
+
+/* Fills the gaps of one container's column over the pod's rows (in step order)
+ * with its neighbours: the last sample before, else the first after, else 0. */
+static void fill_column(double *v, size_t nc, size_t c, const struct pod_steps *ps)
+{
+    double last = NAN;
+    for (size_t i = 0; i < ps->n; i++) {
+        double *x = &v[(size_t)ps->r[i].row * nc + c];
+        if (isnan(*x))
+            *x = last;
+        else
+            last = *x;
+    }
+    last = NAN;
+    for (size_t i = ps->n; i-- > 0;) {
+        double *x = &v[(size_t)ps->r[i].row * nc + c];
+        if (isnan(*x))
+            *x = isnan(last) ? 0.0 : last;
+        else
+            last = *x;
+    }
+}
+
+/* A container without a sample at a step where its pod has one (a sidecar
+ * whose metrics lag, a poll that missed it) keeps its last sample, or takes
+ * its first before it has one: usage 0 there would count its whole request as
+ * slack and feed the recommenders a sample nobody measured. A container the
+ * pod never reported stays at 0. */
+static void fill_gaps(struct wl *w, struct pod_steps *ps)
+{
+    /* A pod's rows come in the order of its first container's steps, then of
+     * the steps only later containers have. */
+    for (size_t i = 1; i < ps->n; i++) {
+        if (ps->r[i - 1].step > ps->r[i].step) {
+            qsort(ps->r, ps->n, sizeof(*ps->r), cmp_pod_row);
+            break;
+        }
+    }
+    for (size_t c = 0; c < w->n_c; c++) {
+        fill_column(w->cpu, w->n_c, c, ps);
+        fill_column(w->mem, w->n_c, c, ps);
+    }
+}
+
 static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_t s_first,
                       size_t s_end, uint32_t *stamp, uint32_t *stamp2, uint32_t *cursor,
                       uint32_t *rowidx, size_t *order, char *err, size_t errlen)
@@ -516,22 +589,28 @@ static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_
     w->n_rows = w->row_off[in->n_steps];
     if (w->n_rows == 0)
         return 0;
-    w->cpu = calloc((size_t)w->n_rows * w->n_c, sizeof(double));
-    w->mem = calloc((size_t)w->n_rows * w->n_c, sizeof(double));
+    const size_t n_cells = (size_t)w->n_rows * w->n_c;
+    w->cpu = malloc(n_cells * sizeof(double));
+    w->mem = malloc(n_cells * sizeof(double));
     if (!w->cpu || !w->mem)
         return PS_ENOMEM;
+    /* NaN: no sample yet (fill_gaps) */
+    for (size_t i = 0; i < n_cells; i++)
+        w->cpu[i] = w->mem[i] = NAN;
     /* Fill pass: each pod takes the next free row of each step it has samples at.
      * stamp2 has its own markers, so the count pass's need no reset (pod ids are
      * unique across workloads). */
     for (int64_t k = 0; k < in->n_steps; k++)
         cursor[k] = w->row_off[k];
-    for (size_t oi = 0; oi < n_ser; oi++) {
+    struct pod_steps ps = {0};
+    int rc = 0;
+    for (size_t oi = 0; oi < n_ser && !rc; oi++) {
         const struct trace_series *se = &t->series[order[oi]];
         uint32_t c;
         for (c = 0; c < w->n_c; c++)
             if (w->cont[c] == se->container)
                 break;
-        for (uint32_t i = 0; i < se->count; i++) {
+        for (uint32_t i = 0; i < se->count && !rc; i++) {
             size_t j = se->first + i;
             int64_t ts = t->t_s[j];
             if (ts < in->from_s || ts > in->to_s)
@@ -542,13 +621,22 @@ static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_
             if (stamp2[k] != se->pod + 1) {
                 stamp2[k] = se->pod + 1;
                 rowidx[k] = cursor[k]++;
+                rc = pod_steps_add(&ps, k, rowidx[k]);
             }
+            /* Two samples of one container nearest the same step (a recording
+             * whose polls drift against the step): the larger is the step's, as
+             * a peak is what a request must hold. */
             size_t cell = (size_t)rowidx[k] * w->n_c + c;
-            w->cpu[cell] = (double)t->cpu_milli[j];
-            w->mem[cell] = (double)t->mem_bytes[j];
+            w->cpu[cell] = fmax(w->cpu[cell], (double)t->cpu_milli[j]);
+            w->mem[cell] = fmax(w->mem[cell], (double)t->mem_bytes[j]);
+        }
+        if (oi + 1 == n_ser || t->series[order[oi + 1]].pod != se->pod) {
+            fill_gaps(w, &ps);
+            ps.n = 0;
         }
     }
-    return 0;
+    free(ps.r);
+    return rc;
 }
 
 int replay_input_new(const struct trace *t, const struct replay_input_opts *opts,

@@ -129,6 +129,24 @@ wait
 ln -s report.txt "$tmp/link.txt"
 expect_rc 0 "output through a symlink" "$ps" replay "$data/golden-hpa.csv" --policy static -q -o "$tmp/link.txt"
 [ -L "$tmp/link.txt" ] && grep -q "^static" "$tmp/report.txt" && ok || bad "-o through a symlink: the link replaced, or its target not written"
+# A container without a sample where its pod has one keeps its last sample (not
+# 0: its whole request as slack); two samples of one container nearest one step
+# keep the larger (a spike is not lost to the grid). Usage equals the request
+# everywhere but in the spike, so slack is 0 and 1 of 5 pod-samples is over.
+printf 't_seconds,workload,pod,container,cpu_millicores,memory_bytes\n0,w,p,main,100,104857600\n0,w,p,side,100,104857600\n60,w,p,main,100,104857600\n120,w,p,main,100,104857600\n120,w,p,side,100,104857600\n' >"$tmp/gap.csv"
+printf 't_seconds,workload,pod,container,cpu_millicores,memory_bytes\n0,w,p,c,100,104857600\n60,w,p,c,100,104857600\n120,w,p,c,100,104857600\n180,w,p,c,500,104857600\n190,w,p,c,0,104857600\n240,w,p,c,100,104857600\n' >"$tmp/grid.csv"
+for f in gap grid; do
+  "$ps" replay "$tmp/$f.csv" --policy static --initial-requests cpu=100m,memory=100Mi -q \
+    --format json -o "$tmp/$f.json" 2>"$tmp/err" || bad "$f: $(cat "$tmp/err")"
+done
+if python3 - "$tmp/gap.json" "$tmp/grid.json" <<'PY'
+import json, sys
+gap = json.load(open(sys.argv[1]))["policies"][0]["totals"]
+grid = json.load(open(sys.argv[2]))["policies"][0]["totals"]
+assert gap["cpu_slack"] == 0 and gap["mem_slack"] == 0, gap
+assert abs(grid["cpu_under_fraction"] - 0.2) < 1e-9, grid
+PY
+then ok; else bad "gaps and collisions on the step grid"; fi
 # A trace from a pipe is read whole: the database sniff reads only regular files.
 if cat "$data/golden-hpa.csv" | "$ps" replay /dev/stdin --policy static -q --format csv \
     >"$tmp/pipe.csv" 2>"$tmp/err" &&
