@@ -27,6 +27,14 @@ __attribute__((format(printf, 2, 3)))
 #endif
 int cmd_usage_error(const char *sub, const char *fmt, ...);
 
+/* Matches argv[*i] as "NAME VALUE" or "NAME=VALUE": 0 when it is another
+ * argument; else 1 with *out set and *i past the value, or a usage error
+ * printed and PS_EXIT_USAGE (as a negative number) when the value is missing
+ * or *out was set by an earlier flag: a flag given twice is a mistake, not a
+ * choice of the last one. */
+int cmd_flag_value(const char *sub, int argc, char **argv, int *i, const char *name,
+                   const char **out);
+
 /* True when argv holds -h or --help before any "--". */
 int cmd_wants_help(int argc, char **argv);
 

@@ -15,6 +15,25 @@ int cmd_usage_error(const char *sub, const char *fmt, ...)
     return PS_EXIT_USAGE;
 }
 
+int cmd_flag_value(const char *sub, int argc, char **argv, int *i, const char *name,
+                   const char **out)
+{
+    const size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0 || (a[n] != '=' && a[n] != '\0'))
+        return 0;
+    const char *v = a[n] == '=' ? a + n + 1 : NULL;
+    if (!v) {
+        if (*i + 1 >= argc)
+            return -cmd_usage_error(sub, "%s needs a value", name);
+        v = argv[++*i];
+    }
+    if (*out)
+        return -cmd_usage_error(sub, "%s is given twice ('%s' and '%s')", name, *out, v);
+    *out = v;
+    return 1;
+}
+
 int cmd_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {

@@ -21,42 +21,24 @@ static const char help[] =
     "  --kubeconfig FILE   kubeconfig to use (default: $KUBECONFIG, ~/.kube/config,\n"
     "                      then the pod's service account)\n"
     "  --context NAME      kubeconfig context\n"
-    "  --namespace NS      namespace to record (default: the context's)\n"
-    "  --all-namespaces    record every namespace\n"
+    "  -n, --namespace NS  namespace to record (default: the context's)\n"
+    "  -A, --all-namespaces\n"
+    "                      record every namespace\n"
     "  --interval DUR      poll interval, a Go duration such as 15s or 1m30s (default 15s)\n"
     "  --duration DUR      stop after DUR (default: until SIGINT/SIGTERM)\n"
     "  --retention DUR     prune history older than DUR, hourly (default 192h, the VPA's\n"
-    "                      8-day history; 0 keeps everything)\n"
-    "  --log-level LEVEL   debug, info, warn, error or off (default info)\n"
+    "                      8-day history; at least 1h; 0 keeps everything)\n"
+    "  --log-level LEVEL   debug, info, warn, error or off (default info); the error\n"
+    "                      that ends a run is printed at every level\n"
     "  -h, --help          show this help\n"
+    "\n"
+    "Each flag is given once, as --flag VALUE or --flag=VALUE.\n"
     "\n"
     "SIGINT or SIGTERM stops it cleanly; every poll is one transaction, so a kill\n"
     "loses at most the poll in flight. See docs/record.md.\n";
 
 /* Shortest interval accepted: below this the API server, not the workload, is measured. */
 #define RECORD_MIN_INTERVAL_MS 100
-
-/* Matches "--name VALUE" or "--name=VALUE"; advances *i past the value. */
-static int flag_value(int argc, char **argv, int *i, const char *name, const char **out,
-                      int *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *out = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return 1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
 
 static int parse_duration_ms(const char *text, int64_t *out)
 {
@@ -88,26 +70,31 @@ int cmd_record(int argc, char **argv)
     struct record_opts o = {.interval_ms = RECORD_DEFAULT_INTERVAL_MS,
                             .retention_s = STORE_DEFAULT_RETENTION_S};
     const char *interval = NULL, *duration = NULL, *level = NULL, *retention = NULL;
+    const struct {
+        const char *name;
+        const char **dst;
+    } valued[] = {{"--db", &o.db},
+                  {"--kubeconfig", &o.kubeconfig},
+                  {"--context", &o.context},
+                  {"--namespace", &o.ns},
+                  {"-n", &o.ns},
+                  {"--interval", &interval},
+                  {"--duration", &duration},
+                  {"--retention", &retention},
+                  {"--log-level", &level}};
     for (int i = 1; i < argc; i++) {
-        int missing = 0;
         const char *a = argv[i];
         if (strcmp(a, "--all-namespaces") == 0 || strcmp(a, "-A") == 0) {
             o.all_namespaces = 1;
             continue;
         }
-        if (flag_value(argc, argv, &i, "--db", &o.db, &missing) ||
-            flag_value(argc, argv, &i, "--kubeconfig", &o.kubeconfig, &missing) ||
-            flag_value(argc, argv, &i, "--context", &o.context, &missing) ||
-            flag_value(argc, argv, &i, "--namespace", &o.ns, &missing) ||
-            flag_value(argc, argv, &i, "-n", &o.ns, &missing) ||
-            flag_value(argc, argv, &i, "--interval", &interval, &missing) ||
-            flag_value(argc, argv, &i, "--duration", &duration, &missing) ||
-            flag_value(argc, argv, &i, "--retention", &retention, &missing) ||
-            flag_value(argc, argv, &i, "--log-level", &level, &missing)) {
-            if (missing)
-                return cmd_usage_error("record", "%s needs a value", a);
+        int rc = 0;
+        for (size_t k = 0; rc == 0 && k < sizeof valued / sizeof valued[0]; k++)
+            rc = cmd_flag_value("record", argc, argv, &i, valued[k].name, valued[k].dst);
+        if (rc < 0)
+            return -rc;
+        if (rc)
             continue;
-        }
         if (a[0] == '-')
             return cmd_usage_error("record", "unknown flag %s", a);
         return cmd_usage_error("record", "unexpected argument %s", a);

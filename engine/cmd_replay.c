@@ -43,7 +43,8 @@ static const char help[] =
     "  -q, --quiet             no progress bar and no notes on stderr\n"
     "  -h, --help              show this help\n"
     "\n"
-    "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
+    "Flags take their value as --flag VALUE or --flag=VALUE; each is given once, but\n"
+    "--policy. Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
 #define MAX_POLICIES 32
 
@@ -131,14 +132,11 @@ static int resolve_policy(const char *arg, struct ps_policy *out, int *exit_code
     return 0;
 }
 
-static int need_value(int argc, char **argv, int i)
-{
-    return i + 1 < argc && argv[i + 1] != NULL;
-}
-
 int cmd_replay(int argc, char **argv)
 {
     const char *input = NULL, *out_path = NULL, *decisions_path = NULL;
+    const char *format_arg = NULL, *rule_arg = NULL, *fallback_arg = NULL, *from_arg = NULL,
+               *to_arg = NULL;
     const char *policy_args[MAX_POLICIES];
     size_t n_policy_args = 0;
     enum replay_format fmt = REPLAY_FORMAT_TABLE;
@@ -158,7 +156,6 @@ int cmd_replay(int argc, char **argv)
         if (!dashdash && strcmp(a, "--") == 0) {
             dashdash = 1;
         } else if (!dashdash && a[0] == '-' && a[1] != '\0') {
-            const char *flag = a;
             if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                 quiet = 1;
                 continue;
@@ -171,50 +168,52 @@ int cmd_replay(int argc, char **argv)
                 lopts.skip_bad_rows = 1;
                 continue;
             }
-            static const char *const valued[] = {
-                "--policy",           "--format", "-o",   "--output",         "--decisions",
-                "--initial-requests", "--from",   "--to", "--model-fallback", NULL};
-            int known = 0;
-            for (const char *const *v = valued; *v; v++)
-                if (strcmp(*v, a) == 0)
-                    known = 1;
-            if (!known)
-                return cmd_usage_error("replay", "unknown flag '%s'", a);
-            if (!need_value(argc, argv, i))
-                return cmd_usage_error("replay", "%s needs a value", flag);
-            const char *v = argv[++i];
-            if (strcmp(flag, "--policy") == 0) {
+            /* Each valued flag once; --policy is the one that repeats. */
+            const char *policy = NULL;
+            int rc = cmd_flag_value("replay", argc, argv, &i, "--policy", &policy);
+            if (rc == 1) {
                 if (n_policy_args == MAX_POLICIES)
                     return cmd_usage_error("replay", "more than %d --policy flags", MAX_POLICIES);
-                policy_args[n_policy_args++] = v;
-            } else if (strcmp(flag, "--format") == 0) {
-                if (replay_format_parse(v, &fmt))
-                    return cmd_usage_error("replay",
-                                           "--format '%s': expected table, json, csv or html", v);
-            } else if (strcmp(flag, "-o") == 0 || strcmp(flag, "--output") == 0) {
-                out_path = v;
-            } else if (strcmp(flag, "--decisions") == 0) {
-                decisions_path = v;
-            } else if (strcmp(flag, "--initial-requests") == 0) {
-                if (replay_rule_parse(v, &iopts.rule, err, sizeof(err)))
-                    return cmd_usage_error("replay", "--initial-requests %s", err);
-            } else if (strcmp(flag, "--model-fallback") == 0) {
-                if (replay_fallback_parse(v, &iopts.fallback_cpu, &iopts.fallback_mem, err,
-                                          sizeof(err)))
-                    return cmd_usage_error("replay", "--model-fallback %s", err);
-            } else if (strcmp(flag, "--from") == 0) {
-                if (parse_duration(v, &iopts.from_s))
-                    return cmd_usage_error("replay", "--from '%s': expected a duration", v);
-            } else if (strcmp(flag, "--to") == 0) {
-                if (parse_duration(v, &iopts.to_s))
-                    return cmd_usage_error("replay", "--to '%s': expected a duration", v);
+                policy_args[n_policy_args++] = policy;
+                continue;
             }
+            const struct {
+                const char *name;
+                const char **dst;
+            } valued[] = {{"--format", &format_arg},
+                          {"-o", &out_path},
+                          {"--output", &out_path},
+                          {"--decisions", &decisions_path},
+                          {"--initial-requests", &rule_arg},
+                          {"--model-fallback", &fallback_arg},
+                          {"--from", &from_arg},
+                          {"--to", &to_arg}};
+            for (size_t k = 0; rc == 0 && k < sizeof(valued) / sizeof(valued[0]); k++)
+                rc = cmd_flag_value("replay", argc, argv, &i, valued[k].name, valued[k].dst);
+            if (rc < 0)
+                return -rc;
+            if (rc == 0)
+                return cmd_usage_error("replay", "unknown flag '%s'", a);
         } else if (!input) {
             input = a;
         } else {
             return cmd_usage_error("replay", "more than one INPUT ('%s' and '%s')", input, a);
         }
     }
+    if (format_arg && replay_format_parse(format_arg, &fmt))
+        return cmd_usage_error("replay", "--format '%s': expected table, json, csv or html",
+                               format_arg);
+    if (rule_arg && replay_rule_parse(rule_arg, &iopts.rule, err, sizeof(err)))
+        return cmd_usage_error("replay", "--initial-requests %s", err);
+    if (fallback_arg && replay_fallback_parse(fallback_arg, &iopts.fallback_cpu,
+                                              &iopts.fallback_mem, err, sizeof(err)))
+        return cmd_usage_error("replay", "--model-fallback %s", err);
+    if (from_arg && parse_duration(from_arg, &iopts.from_s))
+        return cmd_usage_error("replay", "--from '%s': expected a duration", from_arg);
+    if (to_arg && parse_duration(to_arg, &iopts.to_s))
+        return cmd_usage_error("replay", "--to '%s': expected a duration", to_arg);
+    if (out_path && decisions_path && strcmp(out_path, decisions_path) == 0)
+        return cmd_usage_error("replay", "-o and --decisions name the same file '%s'", out_path);
     if (!input)
         return cmd_usage_error("replay", "missing INPUT (a CSV trace or a history database)");
     if (iopts.to_s >= 0 && iopts.to_s < iopts.from_s)
@@ -271,6 +270,11 @@ int cmd_replay(int argc, char **argv)
         if (out_path)
             out_file_abort(&of);
         return PS_EXIT_FAILURE;
+    }
+    if (of.final && df.final && strcmp(of.final, df.final) == 0) {
+        out_file_abort(&of);
+        out_file_abort(&df);
+        return cmd_usage_error("replay", "-o and --decisions name the same file '%s'", out_path);
     }
     /* The bar appears once the whole command has run for a second, load included. */
     const ps_time_ms started_ms = ps_clock_mono_ms();

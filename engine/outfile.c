@@ -18,18 +18,56 @@ static int fail(char *err, size_t errlen, const char *path, const char *what)
     return -1;
 }
 
+/* A path whose last component does not exist yet: its directory resolved, so
+ * that two spellings of one new file compare equal. */
+static char *resolve_new(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    char *real = dir ? realpath(dir, NULL) : NULL;
+    free(dir);
+    if (!real)
+        return NULL;
+    size_t n = strlen(real) + strlen(base) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/", base);
+    free(real);
+    return out;
+}
+
 /* The target through symlinks: renaming over the link itself would replace
- * the link with a file and leave the file it named as it was. */
+ * the link with a file and leave the file it named as it was. A link to a
+ * file not there yet names the file to create, as fopen would create it. */
 static char *resolve_target(const char *path)
 {
     char *real = realpath(path, NULL);
-    if (real)
+    if (real || errno != ENOENT)
         return real;
-    if (errno != ENOENT)
-        return NULL;
-    /* A new file: a dangling symlink resolves to nothing and is written as
-     * the link's own path, as fopen would create it. */
-    return strdup(path);
+    char link[PATH_MAX];
+    struct stat st;
+    for (int hops = 0; lstat(path, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+        ssize_t n = readlink(path, link, sizeof link - 1);
+        if (n < 0 || hops == 40) {
+            errno = n < 0 ? errno : ELOOP;
+            return NULL;
+        }
+        link[n] = '\0';
+        /* A relative link is relative to the link's directory. */
+        const char *slash = strrchr(path, '/');
+        if (link[0] != '/' && slash) {
+            char joined[2 * PATH_MAX];
+            int w = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - path), path, link);
+            if (w < 0 || (size_t)w >= sizeof link) {
+                errno = ENAMETOOLONG;
+                return NULL;
+            }
+            memcpy(link, joined, (size_t)w + 1);
+        }
+        path = link;
+    }
+    return resolve_new(path);
 }
 
 int out_file_open(struct out_file *o, const char *path, const char *input, char *err, size_t errlen)

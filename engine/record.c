@@ -222,9 +222,9 @@ static void log_store_failure(const struct recorder *r, const char *verb, int rc
 {
     const char *msg = store_errmsg(r->st);
     if (msg[0])
-        ps_log(PS_LOG_ERROR, MOD, "cannot %s %s", verb, msg);
+        ps_log_fatal(MOD, "cannot %s %s", verb, msg);
     else
-        ps_log(PS_LOG_ERROR, MOD, "%s: cannot %s: %s", r->o->db, verb, store_strerror(rc));
+        ps_log_fatal(MOD, "%s: cannot %s: %s", r->o->db, verb, store_strerror(rc));
 }
 
 /* Writes the poll; 0, or a store error (fatal). */
@@ -663,7 +663,7 @@ int record_run(const struct record_opts *o)
     char err[1024] = "";
     int status = 1, rc;
     if (!r) {
-        ps_log(PS_LOG_ERROR, MOD, "out of memory");
+        ps_log_fatal(MOD, "out of memory");
         return 1;
     }
     r->o = o;
@@ -671,19 +671,19 @@ int record_run(const struct record_opts *o)
     struct kube_load_opts lo = {.kubeconfig = o->kubeconfig, .context = o->context};
     rc = kube_config_load(&lo, &cfg, err, sizeof err);
     if (rc) {
-        ps_log(PS_LOG_ERROR, MOD, "%s", err[0] ? err : kube_strerror(rc));
+        ps_log_fatal(MOD, "%s", err[0] ? err : kube_strerror(rc));
         goto out_cfg;
     }
     const char *ns = o->all_namespaces ? NULL : o->ns ? o->ns : cfg.namespace;
     if (!o->all_namespaces && (!ns || !ns[0]))
         ns = "default";
     if (build_paths(r, ns)) {
-        ps_log(PS_LOG_ERROR, MOD, "namespace too long");
+        ps_log_fatal(MOD, "namespace too long");
         goto out_cfg;
     }
     rc = store_open(o->db, STORE_RDWR | STORE_CREATE, &r->st, err, sizeof err);
     if (rc) {
-        ps_log(PS_LOG_ERROR, MOD, "%s", err[0] ? err : store_strerror(rc));
+        ps_log_fatal(MOD, "%s", err[0] ? err : store_strerror(rc));
         goto out_cfg;
     }
     rc = seed_cache(r);
@@ -693,7 +693,7 @@ int record_run(const struct record_opts *o)
     }
     rc = uv_loop_init(&r->loop);
     if (rc) {
-        ps_log(PS_LOG_ERROR, MOD, "cannot start the event loop: %s", uv_strerror(rc));
+        ps_log_fatal(MOD, "cannot start the event loop: %s", uv_strerror(rc));
         goto out_store;
     }
     /* Requests give up within one interval or so: a poll that takes longer
@@ -705,7 +705,7 @@ int record_run(const struct record_opts *o)
     };
     rc = kube_client_new(&r->loop, &cfg, &co, &r->kc, err, sizeof err);
     if (rc) {
-        ps_log(PS_LOG_ERROR, MOD, "%s", err[0] ? err : kube_strerror(rc));
+        ps_log_fatal(MOD, "%s", err[0] ? err : kube_strerror(rc));
         goto out_loop;
     }
     uv_timer_init(&r->loop, &r->tick);
@@ -726,7 +726,7 @@ int record_run(const struct record_opts *o)
     uv_run(&r->loop, UV_RUN_DEFAULT);
 
     if (r->handles_open != 0 || !r->client_closed)
-        ps_log(PS_LOG_ERROR, MOD, "the event loop ended with handles still open (a bug)");
+        ps_log_fatal(MOD, "the event loop ended with handles still open (a bug)");
     ps_log(PS_LOG_INFO, MOD,
            "%llu polls (%llu written, %llu skipped, %llu without metrics): %llu samples, "
            "%llu replica counts, %llu requests/limits rows; %llu bad objects skipped, "
@@ -740,14 +740,14 @@ int record_run(const struct record_opts *o)
     if (r->fatal)
         status = 1;
     else if (r->polls > 0 && r->polls_ok == 0) {
-        ps_log(PS_LOG_ERROR, MOD, "no poll succeeded");
+        ps_log_fatal(MOD, "no poll succeeded");
         status = 1;
     }
     for (int i = 0; i < REQ_N; i++)
         json_decref(r->slots[i].doc);
 out_loop:
     if (uv_loop_close(&r->loop) != 0) {
-        ps_log(PS_LOG_ERROR, MOD, "the event loop did not close cleanly (a bug)");
+        ps_log_fatal(MOD, "the event loop did not close cleanly (a bug)");
         status = 1;
     }
 out_store:

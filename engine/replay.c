@@ -239,12 +239,21 @@ int replay_fallback_parse(const char *text, uint8_t *cpu, uint8_t *mem, char *er
         snprintf(err, errlen, "empty model fallback");
         return REPLAY_ERULE;
     }
+    int seen_cpu = 0, seen_mem = 0;
     while (*p) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len > 4 && strncmp(p, "cpu=", 4) == 0 && fallback_word(p + 4, len - 4, &c) == 0) {
+            if (seen_cpu++) {
+                snprintf(err, errlen, "\"%s\": cpu is given twice", text);
+                return REPLAY_ERULE;
+            }
         } else if (len > 7 && strncmp(p, "memory=", 7) == 0 &&
                    fallback_word(p + 7, len - 7, &m) == 0) {
+            if (seen_mem++) {
+                snprintf(err, errlen, "\"%s\": memory is given twice", text);
+                return REPLAY_ERULE;
+            }
         } else {
             snprintf(err, errlen, "\"%s\": expected floor, load, fixed or cpu=WORD,memory=WORD",
                      text);

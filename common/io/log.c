@@ -30,11 +30,9 @@ int ps_log_parse_level(const char *text, enum ps_log_level *out)
     return PS_EINVAL;
 }
 
-void ps_log(enum ps_log_level level, const char *module, const char *fmt, ...)
+static void vlog(enum ps_log_level level, const char *module, const char *fmt, va_list ap)
 {
     static const char *const tags[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-    if (level < current_level || level >= PS_LOG_OFF)
-        return;
 
     struct timespec ts;
     struct tm tm;
@@ -45,9 +43,24 @@ void ps_log(enum ps_log_level level, const char *module, const char *fmt, ...)
 
     /* One fprintf per line so concurrent writers do not interleave inside a line. */
     char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "%s %s %s: %s\n", stamp, tags[level], module, msg);
+}
+
+void ps_log(enum ps_log_level level, const char *module, const char *fmt, ...)
+{
+    if (level < current_level || level >= PS_LOG_OFF)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vlog(level, module, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s %s %s: %s\n", stamp, tags[level], module, msg);
+}
+
+void ps_log_fatal(const char *module, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(PS_LOG_ERROR, module, fmt, ap);
+    va_end(ap);
 }

@@ -19,5 +19,11 @@ int ps_log_parse_level(const char *text, enum ps_log_level *out);
 __attribute__((format(printf, 3, 4)))
 #endif
 void ps_log(enum ps_log_level level, const char *module, const char *fmt, ...);
+/* An error that ends the run, at level ERROR whatever the level set: "off"
+ * silences a process, not the reason it exits non-zero. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void ps_log_fatal(const char *module, const char *fmt, ...);
 
 #endif

@@ -505,6 +505,8 @@ class RecordTest(unittest.TestCase):
                      ["record", "--db", self.db, "-n", "shop", "--all-namespaces"],
                      ["record", "--db", self.db, "-n", "Shop/../x"],
                      ["record", "--db", self.db, "--log-level", "loud"],
+                     ["record", "--db", self.db, "--db", self.db + "2"],
+                     ["record", "--db=" + self.db, "-n", "a", "--namespace", "b"],
                      ["record", "--db", self.db, "extra"]):
             code, out, err = run(args)
             self.assertEqual(code, 2, (args, err))
@@ -515,6 +517,12 @@ class RecordTest(unittest.TestCase):
         code, out, err = run(["record", "--db", self.db, "--kubeconfig",
                               os.path.join(self.tmp, "missing")])
         self.assertEqual(code, 1, err)
+        # ... and say why at every log level
+        code, out, err = run(["record", "--db=" + self.db, "--log-level=off", "--kubeconfig",
+                              os.path.join(self.tmp, "missing")])
+        self.assertEqual(code, 1, err)
+        self.assertIn("missing", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
         with open(os.path.join(self.tmp, "not-a-db"), "w") as f:
             f.write("hello, I am not SQLite\n" * 100)
         code, out, err = run(["record", "--db", os.path.join(self.tmp, "not-a-db"),

@@ -147,6 +147,21 @@ assert gap["cpu_slack"] == 0 and gap["mem_slack"] == 0, gap
 assert abs(grid["cpu_under_fraction"] - 0.2) < 1e-9, grid
 PY
 then ok; else bad "gaps and collisions on the step grid"; fi
+# Flags: --flag=VALUE as --flag VALUE; a valued flag given twice is a usage error,
+# as are one file for both outputs and a key given twice in --model-fallback.
+expect_rc 0 "--flag=value" "$ps" replay "$data/golden-hpa.csv" --policy=static --format=csv -q
+grep -q '^policy,workload' "$tmp/out" && ok || bad "--format=csv did not give CSV"
+expect_rc 2 "flag twice" "$ps" replay "$data/golden-hpa.csv" --format json --format csv
+expect_err "--format is given twice" "flag twice"
+expect_rc 2 "one file for both outputs" "$ps" replay "$data/golden-hpa.csv" -o "$tmp/both" \
+  --decisions "$tmp/../$(basename "$tmp")/both"
+expect_err "name the same file" "one file for both outputs"
+expect_rc 2 "fallback key twice" "$ps" replay "$data/golden-hpa.csv" --model-fallback cpu=load,cpu=fixed
+expect_err "cpu is given twice" "fallback key twice"
+# -o through a link to a file not there yet creates that file, as a shell would.
+ln -s made-by-link.txt "$tmp/dangling"
+expect_rc 0 "-o through a dangling symlink" "$ps" replay "$data/golden-hpa.csv" --policy static -q -o "$tmp/dangling"
+[ -L "$tmp/dangling" ] && [ -s "$tmp/made-by-link.txt" ] && ok || bad "-o through a dangling symlink: link replaced or target not created"
 # A trace from a pipe is read whole: the database sniff reads only regular files.
 if cat "$data/golden-hpa.csv" | "$ps" replay /dev/stdin --policy static -q --format csv \
     >"$tmp/pipe.csv" 2>"$tmp/err" &&
