@@ -45,29 +45,32 @@ static char *resolve_target(const char *path)
     char *real = realpath(path, NULL);
     if (real || errno != ENOENT)
         return real;
-    char link[PATH_MAX];
+    char cur[PATH_MAX], link[PATH_MAX];
+    if (snprintf(cur, sizeof cur, "%s", path) >= (int)sizeof cur) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
     struct stat st;
-    for (int hops = 0; lstat(path, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
-        ssize_t n = readlink(path, link, sizeof link - 1);
+    for (int hops = 0; lstat(cur, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+        ssize_t n = readlink(cur, link, sizeof link - 1);
         if (n < 0 || hops == 40) {
             errno = n < 0 ? errno : ELOOP;
             return NULL;
         }
         link[n] = '\0';
         /* A relative link is relative to the link's directory. */
-        const char *slash = strrchr(path, '/');
-        if (link[0] != '/' && slash) {
-            char joined[2 * PATH_MAX];
-            int w = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - path), path, link);
-            if (w < 0 || (size_t)w >= sizeof link) {
-                errno = ENAMETOOLONG;
-                return NULL;
-            }
-            memcpy(link, joined, (size_t)w + 1);
+        const char *slash = strrchr(cur, '/');
+        char joined[2 * PATH_MAX];
+        int w = link[0] != '/' && slash
+                    ? snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - cur), cur, link)
+                    : snprintf(joined, sizeof joined, "%s", link);
+        if (w < 0 || (size_t)w >= sizeof cur) {
+            errno = ENAMETOOLONG;
+            return NULL;
         }
-        path = link;
+        memcpy(cur, joined, (size_t)w + 1);
     }
-    return resolve_new(path);
+    return resolve_new(cur);
 }
 
 int out_file_open(struct out_file *o, const char *path, const char *input, char *err, size_t errlen)
