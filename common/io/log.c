@@ -30,7 +30,11 @@ int ps_log_parse_level(const char *text, enum ps_log_level *out)
     return PS_EINVAL;
 }
 
-static void vlog(enum ps_log_level level, const char *module, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 0)))
+#endif
+static void
+vlog(enum ps_log_level level, const char *module, const char *fmt, va_list ap)
 {
     static const char *const tags[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
