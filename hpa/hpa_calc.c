@@ -589,6 +589,14 @@ static int per_pod(const struct hpa_calc *c, int64_t usage, int64_t target,
                    struct hpa_metric_status *out)
 {
     int32_t sr = c->current_replicas;
+    if (sr <= 0 && c->from_zero) {
+        /* Scaling from zero: upstream's ratio is usage / (target x 0), +Inf,
+         * never within the tolerance, so the count is ceil(usage / target) (0
+         * for no usage: NaN is not within either). Its per-pod average divides
+         * by zero as well; none is reported. */
+        out->replicas = hpa__ceil_i32((double)usage / (double)target);
+        return 0;
+    }
     if (sr <= 0)
         return fail(out, HPA_ESTATUSREPLICAS);
     double ratio = (double)usage / ((double)target * (double)sr);

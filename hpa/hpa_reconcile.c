@@ -262,6 +262,7 @@ static int eval_metric(const struct hpa_config *cfg, const struct hpa_spec *spec
     const struct hpa_metric_input *mi = &in->metrics[i];
     struct hpa_calc c = {
         .current_replicas = in->spec_replicas,
+        .from_zero = in->spec_replicas == 0,
         .tol = tol,
         .cpu_initialization_period_ms = cfg->cpu_initialization_period_ms,
         .initial_readiness_delay_ms = cfg->initial_readiness_delay_ms,

@@ -493,6 +493,7 @@ struct hpa_tolerances hpa_tolerances_for(const struct hpa_config *cfg, const str
 /* Common parameters of the replica calculators. */
 struct hpa_calc {
     int32_t current_replicas; /* per-pod Object/External: scale.status.replicas */
+    bool from_zero;           /* the workload sits at 0 replicas (spec section 8.2) */
     struct hpa_tolerances tol;
     int64_t cpu_initialization_period_ms;
     int64_t initial_readiness_delay_ms;

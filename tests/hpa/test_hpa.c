@@ -568,6 +568,50 @@ static void test_scale_from_zero_raises_to_min(void **state)
     assert_int_equal(f.d.status_desired_replicas, 0);
 }
 
+/* From zero with an AverageValue target, the usual queue-length HPA: upstream's
+ * per-pod ratio divides by the 0 status replicas, +Inf, outside any tolerance,
+ * and scales to ceil(usage / target). The guard against that division once
+ * failed the metric, and such an HPA stayed at 0 for good. */
+static void test_scale_from_zero_average_value(void **state)
+{
+    (void)state;
+    static struct fixture f;
+    static struct hpa_metric_spec ext;
+    int64_t values[1] = {30000};
+    struct hpa_metric_input ei = {
+        .fetch = HPA_FETCH_OK, .external_values_milli = values, .n_external = 1};
+    fx_init(&f, 0, 0, 0);
+    memset(&ext, 0, sizeof ext);
+    ext.type = HPA_METRIC_EXTERNAL;
+    ext.name = "queue";
+    ext.target.type = HPA_TARGET_AVERAGE_VALUE;
+    ext.target.has_average_value = true;
+    ext.target.average_value_milli = 10000;
+    f.spec.metrics = &ext;
+    f.in.metrics = &ei;
+    f.spec.min_replicas = 0;
+    struct hpa_condition sz = {.type = HPA_COND_SCALED_TO_ZERO,
+                               .status = HPA_CS_TRUE,
+                               .reason = HPA_REASON_SCALED_TO_ZERO};
+    f.in.conditions = &sz;
+    f.in.n_conditions = 1;
+    assert_int_equal(pass(&f, T0), 0);
+    assert_int_equal(f.d.outcome, HPA_OUT_RESCALED);
+    assert_int_equal(f.d.status_desired_replicas, 3);
+    /* No usage: it stays at zero, without an error. */
+    values[0] = 0;
+    hpa_state_init(&f.st);
+    assert_int_equal(pass(&f, T0), 0);
+    assert_int_equal(f.d.status_desired_replicas, 0);
+    assert_true(f.d.outcome != HPA_OUT_METRICS_FAILED);
+    /* At 2 replicas with status replicas 0 (a stale scale status) the guard holds. */
+    struct hpa_calc c = {.current_replicas = 0, .tol = {0.1, 0.1}};
+    struct hpa_metric_status st;
+    memset(&st, 0, sizeof st);
+    values[0] = 30000;
+    assert_int_equal(hpa_calc_external_average(&c, &ei, 10000, &st), HPA_ESTATUSREPLICAS);
+}
+
 static void test_pod_usage_helper(void **state)
 {
     (void)state;
@@ -603,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_foreign_conditions_keep_place),
         cmocka_unit_test(test_history_cap),
         cmocka_unit_test(test_scale_from_zero_raises_to_min),
+        cmocka_unit_test(test_scale_from_zero_average_value),
         cmocka_unit_test(test_pod_usage_helper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
