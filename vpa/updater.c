@@ -294,13 +294,9 @@ int vpa_evict_group_init(struct vpa_evict_group *g, const struct vpa_controller 
     /* --eviction-tolerance: floor(configured x tolerance). */
     g->tolerance = (int64_t)floor((double)configured * cfg->eviction_tolerance);
     int64_t required = cfg->has_vpa_min_replicas ? cfg->vpa_min_replicas : cfg->min_replicas;
-    g->evictable = 1;
-    if (g->live < required && !boost) {
-        int in_place =
-            cfg->mode == VPA_UPDATE_IN_PLACE || cfg->mode == VPA_UPDATE_IN_PLACE_OR_RECREATE;
-        g->evictable = 0;
-        g->in_place_below = in_place && cfg->in_place_skip_budget;
-    }
+    g->evictable = !(g->live < required && !boost);
+    g->skip_budget = cfg->in_place_skip_budget && (cfg->mode == VPA_UPDATE_IN_PLACE ||
+                                                   cfg->mode == VPA_UPDATE_IN_PLACE_OR_RECREATE);
     return 0;
 }
 
@@ -353,9 +349,10 @@ int vpa_resize_in_place(struct vpa_evict_group *g, const struct vpa_evict_pod *p
 {
     if (p->pending || p->resize_state != VPA_RESIZE_NONE)
         return 0;
-    if (!g->evictable && !g->in_place_below)
-        return 0;
-    if (!g->in_place_below && !group_allows(g))
+    /* --in-place-skip-disruption-budget (spec 10.7): a resize that restarts no
+     * container disrupts nothing, so neither the tolerance nor the minimum
+     * replicas hold it; one that restarts a container is held like any other. */
+    if (!(g->skip_budget && !p->resize_restarts) && (!g->evictable || !group_allows(g)))
         return 0;
     g->in_place_initiated++;
     return 1;

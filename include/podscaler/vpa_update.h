@@ -221,6 +221,9 @@ struct vpa_evict_pod {
     int resize_state;      /* enum vpa_resize_state */
     int64_t resize_age_ms; /* how long the resize has been in that state */
     int cpu_boost;         /* CPU startup boost in progress */
+    /* A container's resize policy for cpu or memory is RestartContainer: the
+     * resize restarts it. 0: NotRequired or no policy (the API default). */
+    int resize_restarts;
 };
 struct vpa_controller {
     int kind;
@@ -239,8 +242,8 @@ struct vpa_eviction_config {
 /* One replica group's statistics (singleGroupStats). */
 struct vpa_evict_group {
     int64_t configured, live, pending, running, tolerance, evicted, in_place_initiated;
-    int evictable;      /* min replicas satisfied (or a boost pod) */
-    int in_place_below; /* kept for in-place only, below min replicas */
+    int evictable;   /* min replicas satisfied (or a boost pod) */
+    int skip_budget; /* in-place mode with --in-place-skip-disruption-budget */
 };
 /* VPA_ENOREPLICAS when an RC, RS or StatefulSet lacks spec.replicas (or it is 0). */
 int vpa_evict_group_init(struct vpa_evict_group *g, const struct vpa_controller *ctrl,

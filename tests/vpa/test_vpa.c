@@ -816,6 +816,42 @@ static void test_update_modes(void **state)
     assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 4, &cfg), VPA_ENOREPLICAS);
 }
 
+/* --in-place-skip-disruption-budget (spec 10.7): a resize that restarts no
+ * container bypasses the tolerance and the minimum replicas; one that restarts
+ * a container is held by both. It once relaxed the minimum alone, for every
+ * pod, and never the tolerance. */
+static void test_in_place_skip_budget(void **state)
+{
+    (void)state;
+    struct vpa_controller ctrl = {VPA_CTRL_REPLICA_SET, 1, 3, 0};
+    struct vpa_eviction_config cfg = {2, 0, 0, 0.5, 1, VPA_UPDATE_IN_PLACE_OR_RECREATE};
+    struct vpa_evict_pod pods[3];
+    struct vpa_evict_group g;
+    memset(pods, 0, sizeof pods);
+    /* tolerance floor(3 x 0.5) = 1: the budget alone would resize one pod */
+    assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 3, &cfg), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(vpa_update_action(&g, &pods[i], cfg.mode), VPA_ACTION_RESIZE);
+    for (int i = 0; i < 3; i++)
+        pods[i].resize_restarts = 1;
+    assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 3, &cfg), 0);
+    assert_int_equal(vpa_resize_in_place(&g, &pods[0]), 1);
+    assert_int_equal(vpa_resize_in_place(&g, &pods[1]), 0);
+    /* Below the minimum replicas (5): restarting resizes are held, others not. */
+    cfg.min_replicas = 5;
+    pods[1].resize_restarts = 0;
+    assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 3, &cfg), 0);
+    assert_int_equal(vpa_resize_in_place(&g, &pods[0]), 0);
+    assert_int_equal(vpa_resize_in_place(&g, &pods[1]), 1);
+    /* Without the flag the budget holds them all alike. */
+    cfg.min_replicas = 2;
+    cfg.in_place_skip_budget = 0;
+    pods[0].resize_restarts = pods[1].resize_restarts = pods[2].resize_restarts = 0;
+    assert_int_equal(vpa_evict_group_init(&g, &ctrl, pods, 3, &cfg), 0);
+    assert_int_equal(vpa_resize_in_place(&g, &pods[0]), 1);
+    assert_int_equal(vpa_resize_in_place(&g, &pods[1]), 0);
+}
+
 static void test_new_resources(void **state)
 {
     (void)state;
@@ -956,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_recommend_pod),
         cmocka_unit_test(test_oom_and_windows),
         cmocka_unit_test(test_update_modes),
+        cmocka_unit_test(test_in_place_skip_budget),
         cmocka_unit_test(test_new_resources),
         cmocka_unit_test(test_scale_proportionally),
         cmocka_unit_test(test_confidence_rounds_as_go),
