@@ -1530,7 +1530,7 @@ def do_scale_update(sim, res, ns, name, scale, dry_run=False):
     return scale_of(sim, res, new)
 
 
-def do_resize(sim, ns, name, new_pod):
+def do_resize(sim, ns, name, new_pod, dry_run=False):
     """Pod resize subresource: only container resources are taken (spec 8.4)."""
     res = find_res("", "pods")
     cur = sim.get(res, ns, name)
@@ -1567,14 +1567,17 @@ def do_resize(sim, ns, name, new_pod):
                     st["allocatedResources"] = copy.deepcopy(r["requests"])
     pod["metadata"]["generation"] = int(meta(cur).get("generation", 1)) + 1
     pod["status"]["qosClass"] = pod["status"].get("qosClass", Sim.qos_class(pod["spec"]))
-    sim.put(res, pod, "MODIFIED")
+    if not dry_run:
+        sim.put(res, pod, "MODIFIED")
     return pod
 
 
-def do_delete(sim, res, ns, name):
+def do_delete(sim, res, ns, name, dry_run=False):
     cur = sim.get(res, ns, name)
     if cur is None:
         raise not_found(res, name)
+    if dry_run:
+        return copy.deepcopy(cur)
     owner = sim.workload_of_pod(cur) if res.plural == "pods" else None
     obj = sim.remove(res, ns if res.namespaced else "", name)
     if res.plural == "namespaces":
@@ -2242,7 +2245,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 for item in lst["items"]:
                     m = meta(item)
                     if sim.get(res, ns or m.get("namespace", ""), m.get("name")):
-                        do_delete(sim, res, m.get("namespace", ""), m.get("name"))
+                        do_delete(sim, res, m.get("namespace", ""), m.get("name"), dry)
                 return Response(200, lst)
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource")
@@ -2274,7 +2277,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise bad_request("name in URL does not match name in Eviction object")
             if sim.get(res, ns, name) is None:
                 raise not_found(res, name)
-            do_delete(sim, res, ns, name)
+            do_delete(sim, res, ns, name, dry)
             return Response(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                   "status": "Success", "code": 201})
         if sub == "resize":
@@ -2286,10 +2289,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method == "PUT":
                 self.check_json_ctype()
                 return Response(200, self.public(do_resize(sim, ns, name,
-                                                           self.parse_json(body))))
+                                                           self.parse_json(body), dry)))
             if method == "PATCH":
                 new = self.apply_patch(res, cur, body, params)
-                return Response(200, self.public(do_resize(sim, ns, name, new)))
+                return Response(200, self.public(do_resize(sim, ns, name, new, dry)))
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource")
         # object or status subresource
@@ -2324,7 +2327,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if method == "DELETE":
             if sim.get(res, ns, name) is None:
                 raise not_found(res, name)
-            return Response(200, self.public(do_delete(sim, res, ns, name)))
+            return Response(200, self.public(do_delete(sim, res, ns, name, dry)))
         raise ApiError(405, "the server does not allow this method on the requested resource")
 
     @staticmethod

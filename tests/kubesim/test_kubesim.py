@@ -246,6 +246,37 @@ class TestBasics(Base):
                          before["metadata"]["resourceVersion"])
         self.assertEqual(after["spec"]["replicas"], before["spec"]["replicas"])
 
+    def test_dry_run_delete_evict_resize(self):
+        self.assertEqual(self.req("POST", LEASES, lease("dry-del", labels={"dry": "x"})).status,
+                         201)
+        pods = self.pods_of("web")
+        name = pods[0]["metadata"]["name"]
+        cpu = pods[0]["spec"]["containers"][0]["resources"]["requests"]["cpu"]
+        rv = self.sim.admin("GET", "state")["resourceVersion"]
+        # Each answers as the real write would, and nothing is stored.
+        r = self.req("DELETE", LEASES + "/dry-del?dryRun=All")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["metadata"]["name"], "dry-del")
+        r = self.req("DELETE", LEASES + "?dryRun=All&labelSelector=dry%3Dx")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual([i["metadata"]["name"] for i in r.json()["items"]], ["dry-del"])
+        r = self.req("POST", PODS + "/" + name + "/eviction?dryRun=All",
+                     {"apiVersion": "policy/v1", "kind": "Eviction",
+                      "metadata": {"name": name, "namespace": "default"}})
+        self.assertEqual(r.status, 201, r.body)
+        r = self.req("PATCH", PODS + "/" + name + "/resize?dryRun=All", {"spec": {"containers": [
+            {"name": "app", "resources": {"requests": {"cpu": "777m"}}}]}},
+            ctype="application/strategic-merge-patch+json")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+                         "777m")
+        self.assertEqual(self.sim.admin("GET", "state")["resourceVersion"], rv)
+        self.assertEqual(self.req("GET", LEASES + "/dry-del").status, 200)
+        self.assertEqual([p["metadata"]["name"] for p in self.pods_of("web")],
+                         [p["metadata"]["name"] for p in pods])
+        p = self.req("GET", PODS + "/" + name).json()
+        self.assertEqual(p["spec"]["containers"][0]["resources"]["requests"]["cpu"], cpu)
+
     def test_custom_resource_update_needs_rv(self):
         ck = {"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscalerCheckpoint",
               "metadata": {"name": "web-app"}, "spec": {"vpaObjectName": "web",
