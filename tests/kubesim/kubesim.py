@@ -2418,6 +2418,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         cont = params.get("continue")
         if cont:
             tok = decode_continue(cont)
+            # The token carries the snapshot; upstream's etcd3 store refuses another rv.
+            if params.get("resourceVersion") not in (None, "", "0"):
+                raise bad_request("specifying resource version is not allowed when using "
+                                  "continue")
             start = tok.get("start")
             expired = tok.get("e") != sim.continue_epoch or \
                 time.time() - tok.get("t", 0) > float(sim.config["continue_ttl_s"])

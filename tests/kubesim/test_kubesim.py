@@ -343,6 +343,13 @@ class TestBasics(Base):
         rv = r["metadata"]["resourceVersion"]
         names = [i["metadata"]["name"] for i in r["items"]]
         token = r["metadata"]["continue"]
+        # The next chunk is asked for without resourceVersion ("0" is tolerated).
+        st = self.assertStatus(self.req("GET", ns + "?limit=3&resourceVersion=%s&continue=%s"
+                                        % (rv, token)), 400, "BadRequest")
+        self.assertEqual(st["message"],
+                         "specifying resource version is not allowed when using continue")
+        r0 = self.req("GET", ns + "?limit=3&resourceVersion=0&continue=" + token)
+        self.assertEqual(r0.status, 200, r0.body)
         while token:
             # A write between chunks does not change the list's resourceVersion.
             self.req("POST", LEASES, lease("between-%d" % len(names)))
