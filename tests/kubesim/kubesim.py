@@ -2226,6 +2226,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if not re.match(r"^[0-9]*$", params.get("resourceVersion", "")):
                         raise bad_request("invalid resource version %r"
                                           % params.get("resourceVersion"))
+                    # Upstream's validateWatchOptions: the two go together (spec 7.4).
+                    rvm = params.get("resourceVersionMatch", "")
+                    why = None
+                    if "sendInitialEvents" in params and rvm != "NotOlderThan":
+                        why = "sendInitialEvents requires setting resourceVersionMatch to " \
+                              "NotOlderThan"
+                    elif rvm and "sendInitialEvents" not in params:
+                        why = "resourceVersionMatch is forbidden for watch unless " \
+                              "sendInitialEvents is provided"
+                    if why:
+                        raise ApiError(422, 'ListOptions.meta.k8s.io "" is invalid: '
+                                       'resourceVersionMatch: Forbidden: ' + why,
+                                       details={"group": "meta.k8s.io", "kind": "ListOptions",
+                                                "causes": [{"reason": "FieldValueForbidden",
+                                                            "message": "Forbidden: " + why,
+                                                            "field": "resourceVersionMatch"}]})
                     return WatchMarker(res, None if all_ns else ns, params)
                 lst = self.list(res, None if all_ns else ns, params)
                 if self.wants_table():

@@ -1093,6 +1093,20 @@ class TestWatch(Base):
         self.assertStatus(self.req("GET", PM + "?watch=true"), 405, "MethodNotAllowed")
         self.assertStatus(self.req("GET", LEASES + "?watch=true&resourceVersion=abc"),
                           400, "BadRequest")
+        # sendInitialEvents and resourceVersionMatch=NotOlderThan only go together.
+        for q in ("sendInitialEvents=true", "sendInitialEvents=false",
+                  "sendInitialEvents=true&resourceVersionMatch=Exact"):
+            st = self.assertStatus(self.req("GET", LEASES + "?watch=true&timeoutSeconds=1&" + q),
+                                   422, "Invalid")
+            self.assertEqual(st["message"], 'ListOptions.meta.k8s.io "" is invalid: '
+                             'resourceVersionMatch: Forbidden: sendInitialEvents requires '
+                             'setting resourceVersionMatch to NotOlderThan')
+            self.assertEqual(st["details"]["causes"][0]["field"], "resourceVersionMatch")
+        st = self.assertStatus(self.req("GET", LEASES + "?watch=true&timeoutSeconds=1&"
+                                        "resourceVersion=1&resourceVersionMatch=NotOlderThan"),
+                               422, "Invalid")
+        self.assertIn("resourceVersionMatch is forbidden for watch unless sendInitialEvents "
+                      "is provided", st["message"])
 
     def test_churn_elsewhere_does_not_expire(self):
         rv = self.req("GET", LEASES).json()["metadata"]["resourceVersion"]
