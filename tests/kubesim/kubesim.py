@@ -1405,9 +1405,9 @@ def do_update(sim, res, ns, name, obj, sub="", dry_run=False, check_rv=True):
     if cur is None:
         raise not_found(res, name)
     m = obj.get("metadata") or {}
-    if m.get("name") not in (None, name):
+    if m.get("name") != name:  # upstream's checkName: a missing name is "" and mismatches
         raise bad_request("the name of the object (%s) does not match the name on the URL (%s)"
-                          % (m.get("name"), name))
+                          % (m.get("name") or "", name))
     if res.namespaced and m.get("namespace") not in (None, "", ns):
         raise bad_request("the namespace of the provided object does not match the namespace "
                           "sent on the request")
@@ -1505,9 +1505,9 @@ def do_scale_update(sim, res, ns, name, scale, dry_run=False):
     if scale.get("kind") not in (None, "", "Scale"):
         raise bad_request("kind %s does not match the expected kind Scale" % scale.get("kind"))
     m = scale.get("metadata") or {}
-    if m.get("name") not in (None, name):
+    if m.get("name") != name:  # upstream's checkName: a missing name is "" and mismatches
         raise bad_request("the name of the object (%s) does not match the name on the URL (%s)"
-                          % (m.get("name"), name))
+                          % (m.get("name") or "", name))
     rv = m.get("resourceVersion")
     if rv and rv != meta(cur).get("resourceVersion"):
         raise conflict(res, name)

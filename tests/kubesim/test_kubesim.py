@@ -214,6 +214,11 @@ class TestBasics(Base):
         # Name mismatch.
         obj["metadata"]["name"] = "other"
         self.assertStatus(self.req("PUT", LEASES + "/l1", obj), 400, "BadRequest")
+        # No name at all is a mismatch too (upstream's checkName).
+        del obj["metadata"]["name"]
+        st = self.assertStatus(self.req("PUT", LEASES + "/l1", obj), 400, "BadRequest")
+        self.assertEqual(st["message"],
+                         "the name of the object () does not match the name on the URL (l1)")
         # generateName.
         r = self.req("POST", LEASES, lease("", generateName="gen-"))
         self.assertEqual(r.status, 201)
@@ -683,6 +688,11 @@ class TestScale(Base):
         self.assertEqual(dep["status"]["observedGeneration"], dep["metadata"]["generation"])
         # The old Scale's resourceVersion is stale now.
         self.assertStatus(self.req("PUT", DEP + "/web/scale", sc), 409, "Conflict")
+        st = self.assertStatus(self.req("PUT", DEP + "/web/scale", {
+            "kind": "Scale", "apiVersion": "autoscaling/v1", "spec": {"replicas": 4}}),
+            400, "BadRequest")
+        self.assertEqual(st["message"],
+                         "the name of the object () does not match the name on the URL (web)")
         r = self.req("PATCH", DEP + "/web/scale", {"spec": {"replicas": 2}},
                      ctype="application/merge-patch+json")
         self.assertEqual(r.status, 200, r.body)
