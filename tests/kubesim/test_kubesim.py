@@ -191,6 +191,19 @@ class TestBasics(Base):
         rv1 = m["resourceVersion"]
         st = self.assertStatus(self.req("POST", LEASES, lease("l1")), 409, "AlreadyExists")
         self.assertEqual(st["message"], 'leases.coordination.k8s.io "l1" already exists')
+        # A create must not carry a resourceVersion (checked before the duplicate; "0" is
+        # no version; a dry run does not get that far).
+        for n in ("l1", "rv-set"):
+            st = self.assertStatus(self.req("POST", LEASES, lease(n, resourceVersion=rv1)),
+                                   400, "BadRequest")
+            self.assertEqual(st["message"],
+                             "resourceVersion should not be set on objects to be created")
+        self.assertStatus(self.req("GET", LEASES + "/rv-set"), 404, "NotFound")
+        self.assertEqual(self.req("POST", LEASES + "?dryRun=All",
+                                  lease("rv-set", resourceVersion=rv1)).status, 201)
+        r = self.req("POST", LEASES, lease("rv-zero", resourceVersion="0"))
+        self.assertEqual(r.status, 201, r.body)
+        self.assertNotEqual(r.json()["metadata"]["resourceVersion"], "0")
         obj["spec"]["holderIdentity"] = "b"
         r = self.req("PUT", LEASES + "/l1", obj)
         self.assertEqual(r.status, 200, r.body)
