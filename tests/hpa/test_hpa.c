@@ -532,30 +532,39 @@ static void test_history_cap(void **state)
     assert_true(recs.n <= 242);
 }
 
+/* A workload scaled to zero (ScaledToZero=True) with one External metric, the
+ * queue of both scale-from-zero tests; the caller sets the target. */
+static const struct hpa_condition scaled_to_zero = {
+    .type = HPA_COND_SCALED_TO_ZERO, .status = HPA_CS_TRUE, .reason = HPA_REASON_SCALED_TO_ZERO};
+
+static void from_zero_fixture(struct fixture *f, struct hpa_metric_spec *ext,
+                              struct hpa_metric_input *ei, int64_t *values)
+{
+    *ei = (struct hpa_metric_input){
+        .fetch = HPA_FETCH_OK, .external_values_milli = values, .n_external = 1};
+    fx_init(f, 0, 0, 0);
+    memset(ext, 0, sizeof *ext);
+    ext->type = HPA_METRIC_EXTERNAL;
+    ext->name = "queue";
+    f->spec.metrics = ext;
+    f->in.metrics = ei;
+    f->in.conditions = &scaled_to_zero;
+    f->in.n_conditions = 1;
+}
+
 static void test_scale_from_zero_raises_to_min(void **state)
 {
     (void)state;
     static struct fixture f;
     static struct hpa_metric_spec ext;
+    static struct hpa_metric_input ei;
     int64_t values[1] = {500};
-    struct hpa_metric_input ei = {
-        .fetch = HPA_FETCH_OK, .external_values_milli = values, .n_external = 1};
-    fx_init(&f, 0, 0, 0);
-    memset(&ext, 0, sizeof ext);
-    ext.type = HPA_METRIC_EXTERNAL;
-    ext.name = "queue";
+    from_zero_fixture(&f, &ext, &ei, values);
     ext.target.type = HPA_TARGET_VALUE;
     ext.target.has_value = true;
     ext.target.value_milli = 1000; /* ratio 0.5: ceil gives 1 */
-    f.spec.metrics = &ext;
-    f.in.metrics = &ei;
     f.spec.min_replicas = 3;
     f.spec.has_behavior = true; /* behavior path: only the post-step raises it */
-    struct hpa_condition sz = {.type = HPA_COND_SCALED_TO_ZERO,
-                               .status = HPA_CS_TRUE,
-                               .reason = HPA_REASON_SCALED_TO_ZERO};
-    f.in.conditions = &sz;
-    f.in.n_conditions = 1;
     assert_int_equal(pass(&f, T0), 0);
     assert_int_equal(f.d.outcome, HPA_OUT_RESCALED);
     assert_int_equal(f.d.status_desired_replicas, 3);
@@ -577,24 +586,13 @@ static void test_scale_from_zero_average_value(void **state)
     (void)state;
     static struct fixture f;
     static struct hpa_metric_spec ext;
+    static struct hpa_metric_input ei;
     int64_t values[1] = {30000};
-    struct hpa_metric_input ei = {
-        .fetch = HPA_FETCH_OK, .external_values_milli = values, .n_external = 1};
-    fx_init(&f, 0, 0, 0);
-    memset(&ext, 0, sizeof ext);
-    ext.type = HPA_METRIC_EXTERNAL;
-    ext.name = "queue";
+    from_zero_fixture(&f, &ext, &ei, values);
     ext.target.type = HPA_TARGET_AVERAGE_VALUE;
     ext.target.has_average_value = true;
     ext.target.average_value_milli = 10000;
-    f.spec.metrics = &ext;
-    f.in.metrics = &ei;
     f.spec.min_replicas = 0;
-    struct hpa_condition sz = {.type = HPA_COND_SCALED_TO_ZERO,
-                               .status = HPA_CS_TRUE,
-                               .reason = HPA_REASON_SCALED_TO_ZERO};
-    f.in.conditions = &sz;
-    f.in.n_conditions = 1;
     assert_int_equal(pass(&f, T0), 0);
     assert_int_equal(f.d.outcome, HPA_OUT_RESCALED);
     assert_int_equal(f.d.status_desired_replicas, 3);
