@@ -60,7 +60,11 @@ int main(int argc, char **argv)
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0)
         return cmd_version(1, argv + 1);
     if (strcmp(name, "help") == 0) {
-        if (argc == 2) {
+        if (argc > 3) {
+            fprintf(stderr, "podscaler help: one SUBCOMMAND at most (see 'podscaler --help')\n");
+            return PS_EXIT_USAGE;
+        }
+        if (argc == 2 || strcmp(argv[2], "help") == 0) {
             print_help(stdout);
             return PS_EXIT_OK;
         }

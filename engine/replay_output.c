@@ -207,12 +207,30 @@ static const struct col table_cols[] = {
     {"chg/d p99", 9}, {"pod_h", 9},     {"cpu_core_h", 10}, {"mem_GiB_h", 10},
 };
 
+/* Terminal columns of a UTF-8 name: its characters, not its bytes (names are
+ * UTF-8 by the time they get here), so that a policy named café pads right. */
+static int text_cols(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+static void padded(FILE *f, const char *s, int width)
+{
+    fputs(s, f);
+    for (int k = text_cols(s); k < width; k++)
+        fputc(' ', f);
+}
+
 static void table_row(FILE *f, int w0, const char *name, const struct replay_scores *s)
 {
+    padded(f, name, w0);
     fprintf(f,
-            "%-*s  %8.1f%%  %8.1f%%  %8.1f%%  %7.1f%%  %7lld  %9.3f  %6lld  %8lld  %8lld  %9.0f  "
+            "  %8.1f%%  %8.1f%%  %8.1f%%  %7.1f%%  %7lld  %9.3f  %6lld  %8lld  %8lld  %9.0f  "
             "%9.1f  %10.1f  %10.1f\n",
-            w0, name, 100 * s->cpu_slack, 100 * s->mem_slack, 100 * s->cpu_under_fraction,
+            100 * s->cpu_slack, 100 * s->mem_slack, 100 * s->cpu_under_fraction,
             100 * s->mem_over_request_fraction, (long long)s->oom_events, s->oom_per_pod_day,
             (long long)s->scale_events, (long long)s->vertical_changes, (long long)s->pod_restarts,
             s->changes_per_day_p99, s->pod_hours, s->cpu_core_hours_requested,
@@ -244,7 +262,7 @@ static void folded(FILE *f, const char *text)
 
 static void table_head(FILE *f, int w0, const char *first)
 {
-    fprintf(f, "%-*s", w0, first);
+    padded(f, first, w0);
     for (size_t c = 1; c < sizeof(table_cols) / sizeof(table_cols[0]); c++)
         fprintf(f, "  %*s", table_cols[c].width, table_cols[c].head);
     fputc('\n', f);
@@ -257,8 +275,8 @@ static int write_table(FILE *f, const struct replay_input *in, struct replay_res
     replay_input_get_info(in, &info);
     int w0 = 6;
     for (size_t i = 0; i < n; i++)
-        if ((int)strlen(runs[i]->policy) > w0)
-            w0 = (int)strlen(runs[i]->policy);
+        if (text_cols(runs[i]->policy) > w0)
+            w0 = text_cols(runs[i]->policy);
     fprintf(
         f, "replay of %s: %zu workloads, %zu samples, %lld steps of %llds; initial requests %s\n\n",
         info.source, info.n_workloads, info.n_samples, (long long)info.n_steps,

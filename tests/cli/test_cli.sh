@@ -35,6 +35,8 @@ done
 check "version" 0 "$ps" version
 grep -q '^podscaler [0-9]' "$out" || { echo "FAIL version prints no version"; fail=1; }
 check "help of unknown" 2 "$ps" help frobnicate
+check "help help" 0 "$ps" help help
+check "help of two" 2 "$ps" help replay record
 
 [ $fail -eq 0 ] && echo "cli: ok"
 exit $fail

@@ -162,6 +162,16 @@ expect_err "cpu is given twice" "fallback key twice"
 ln -s made-by-link.txt "$tmp/dangling"
 expect_rc 0 "-o through a dangling symlink" "$ps" replay "$data/golden-hpa.csv" --policy static -q -o "$tmp/dangling"
 [ -L "$tmp/dangling" ] && [ -s "$tmp/made-by-link.txt" ] && ok || bad "-o through a dangling symlink: link replaced or target not created"
+# The table pads a policy name by its characters, not its bytes.
+accent="$tmp/caf$(printf '\303\251').yaml"
+printf 'spec: {}\n' >"$accent"
+if "$ps" replay "$data/golden-hpa.csv" --policy static --policy "$accent" -q >"$tmp/acc.txt" 2>"$tmp/err" &&
+  python3 - "$tmp/acc.txt" <<'PY'
+import sys
+rows = [l for l in open(sys.argv[1], encoding="utf-8") if l.startswith(("static", "caf"))]
+assert len(rows) == 2 and rows[0].index("%") == rows[1].index("%"), rows
+PY
+then ok; else bad "the columns after a non-ASCII policy name shift: $(cat "$tmp/err")"; fi
 # A trace from a pipe is read whole: the database sniff reads only regular files.
 if cat "$data/golden-hpa.csv" | "$ps" replay /dev/stdin --policy static -q --format csv \
     >"$tmp/pipe.csv" 2>"$tmp/err" &&
