@@ -212,8 +212,6 @@ int cmd_replay(int argc, char **argv)
         return cmd_usage_error("replay", "--from '%s': expected a duration", from_arg);
     if (to_arg && parse_duration(to_arg, &iopts.to_s))
         return cmd_usage_error("replay", "--to '%s': expected a duration", to_arg);
-    if (out_path && decisions_path && strcmp(out_path, decisions_path) == 0)
-        return cmd_usage_error("replay", "-o and --decisions name the same file '%s'", out_path);
     if (!input)
         return cmd_usage_error("replay", "missing INPUT (a CSV trace or a history database)");
     if (iopts.to_s >= 0 && iopts.to_s < iopts.from_s)
@@ -271,7 +269,9 @@ int cmd_replay(int argc, char **argv)
             out_file_abort(&of);
         return PS_EXIT_FAILURE;
     }
-    if (of.final && df.final && strcmp(of.final, df.final) == 0) {
+    /* Compared where each goes: two spellings of one file, or one device. */
+    if (out_path && decisions_path &&
+        strcmp(of.final ? of.final : out_path, df.final ? df.final : decisions_path) == 0) {
         out_file_abort(&of);
         out_file_abort(&df);
         return cmd_usage_error("replay", "-o and --decisions name the same file '%s'", out_path);

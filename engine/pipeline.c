@@ -1155,6 +1155,14 @@ static int64_t sum_requests(const int64_t *req, uint32_t C)
     return t;
 }
 
+/* The vertical part changes requests without restarting pods (InPlace, or
+ * InPlaceOrRecreate until a resize fails). */
+static int resizes_in_place(const struct ps_policy *p)
+{
+    return p->vertical.update_mode == POLICY_UPDATE_IN_PLACE ||
+           p->vertical.update_mode == POLICY_UPDATE_IN_PLACE_OR_RECREATE;
+}
+
 /* Raises out's requests (limits keeping their ratio) of the resources in mask
  * to the recommendation converted to the group running now, where it is
  * higher: what the pods need now. Returns the POLICY_RES_BIT of what it raised;
@@ -1165,8 +1173,7 @@ static uint8_t raise_to_target(struct pipeline_state *s, const struct pipeline_o
 {
     struct vpa_part *v = s->v;
     const uint32_t C = obs->n_containers;
-    if (v->n_raw == 0 || (s->policy.vertical.update_mode != POLICY_UPDATE_IN_PLACE &&
-                          s->policy.vertical.update_mode != POLICY_UPDATE_IN_PLACE_OR_RECREATE))
+    if (v->n_raw == 0 || !resizes_in_place(&s->policy))
         return 0;
     convert_group_size(v);
     uint8_t touched = 0;
@@ -1475,40 +1482,40 @@ static int coordinated_step(struct pipeline_state *s, const struct pipeline_obs 
     const int before = co->have_own ? co->own.bottleneck : -1;
     const uint8_t owners_before[2] = {(uint8_t)co->own.owner[COORD_CPU],
                                       (uint8_t)co->own.owner[COORD_MEMORY]};
-    const int in_place = s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE ||
-                         s->policy.vertical.update_mode == POLICY_UPDATE_IN_PLACE_OR_RECREATE;
+    const int in_place = resizes_in_place(&s->policy);
     /* In a mode that restarts pods the handover restarts them all, so rule 5
      * holds the switch it serves: an owner switch without its handover would
      * leave the HPA measuring against a request the vertical side sized. The
      * step's ownership decision is then undone, as if the hysteresis had not
      * yet let it through, and tried again at the next step. */
-    const int gate_switch = !in_place && s->v && s->h && co->have_own;
+    /* The gate reads the last scale event and the pods, which the ownership
+     * decision does not change: asked first, the coordinator's state (1.9 KB)
+     * is kept aside only on the steps where a switch would be held. */
+    const enum coord_gate_reason g =
+        !in_place && s->v && s->h && co->have_own
+            ? coord_gate_vertical(&co->st, &co->params, obs->now_ms,
+                                  COORD_CHANGE_RESTARTS | COORD_CHANGE_HANDOVER, obs->replicas,
+                                  s->policy.horizontal.min_replicas)
+            : COORD_GATE_OK;
     struct coord_state st_before;
     struct coord_ownership own_before;
-    if (gate_switch) {
+    if (g != COORD_GATE_OK) {
         st_before = co->st;
         own_before = co->own;
     }
     if ((rc = coord_decide_ownership(&co->st, &co->params, &co->h, obs->now_ms, &co->own)))
         return rc;
-    if (gate_switch && co->own.changed && co->own.bottleneck >= 0 && co->own.bottleneck != before &&
+    /* Memory taken back after an outrun is not held: its pods are past their
+     * memory already, as after an OOM kill. */
+    if (g != COORD_GATE_OK && co->own.changed && co->own.bottleneck >= 0 &&
+        co->own.bottleneck != before && co->own.reason != COORD_R_AUTO_OUTRUN &&
         handover_changes(co, obs, co->own.bottleneck)) {
-        /* Memory taken back after an outrun is not held: its pods are past
-         * their memory already, as after an OOM kill. */
-        const enum coord_gate_reason g =
-            co->own.reason == COORD_R_AUTO_OUTRUN
-                ? COORD_GATE_OK
-                : coord_gate_vertical(&co->st, &co->params, obs->now_ms,
-                                      COORD_CHANGE_RESTARTS | COORD_CHANGE_HANDOVER, obs->replicas,
-                                      s->policy.horizontal.min_replicas);
-        if (g != COORD_GATE_OK) {
-            snprintf(out->held_reason, sizeof(out->held_reason), "owner switch to %s held: %s",
-                     coord_resource_name((enum coord_resource)co->own.bottleneck),
-                     coord_gate_reason_name(g));
-            co->st = st_before;
-            co->own = own_before;
-            co->own.changed = false;
-        }
+        snprintf(out->held_reason, sizeof(out->held_reason), "owner switch to %s held: %s",
+                 coord_resource_name((enum coord_resource)co->own.bottleneck),
+                 coord_gate_reason_name(g));
+        co->st = st_before;
+        co->own = own_before;
+        co->own.changed = false;
     }
     out->coordinated = 1;
     out->owner[COORD_CPU] = (uint8_t)co->own.owner[COORD_CPU];

@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "podscaler/replay.h"
-#include "podscaler/utf8.h"
+#include "podscaler/text.h"
 
 const char replay_model_caveat[] =
     "Figures are estimates under the closed-loop model: where a policy runs a different "

@@ -18,7 +18,7 @@
 #include "podscaler/json_quantity.h"
 #include "podscaler/policy.h"
 #include "podscaler/quantity.h"
-#include "podscaler/utf8.h"
+#include "podscaler/text.h"
 
 const char *const policy_builtin_names[] = {"static",        "hpa",         "vpa",
                                             "hpa+vpa-naive", "coordinated", NULL};
@@ -288,6 +288,23 @@ static int resource_of(struct dec *d, const char *path, json_t *v, uint8_t *out)
     return get_enum(d, path, v, names, vals, out);
 }
 
+/* An object reference ({apiVersion, kind, name}: describedObject, targetRef):
+ * kind and name required, each field a non-empty string. */
+static int object_ref(struct dec *d, const char *path, json_t *o)
+{
+    static const char *const keys[] = {"apiVersion", "kind", "name", NULL};
+    int rc = check_keys(d, path, o, keys);
+    for (int k = 0; !rc && k < 3; k++) {
+        json_t *f = json_object_get(o, keys[k]);
+        char p[224];
+        join(p, sizeof(p), path, ".");
+        join(p + strlen(p), sizeof(p) - strlen(p), "", keys[k]);
+        if (f ? !json_is_string(f) || json_string_length(f) == 0 : k > 0)
+            rc = fail(d, p, "%s", f ? "must be a non-empty string" : "is required");
+    }
+    return rc;
+}
+
 /* The target's type must be one its metric's source can use (autoscaling/v2
  * validation: Resource and ContainerResource take Utilization or AverageValue,
  * Pods AverageValue, Object and External Value or AverageValue), and the
@@ -423,21 +440,12 @@ static int decode_metric(struct dec *d, const char *path, json_t *j, struct poli
             return fail(d, q, "is longer than %zu bytes", sizeof(m->container) - 1);
         snprintf(m->container, sizeof(m->container), "%s", json_string_value(n));
         if (m->type == POLICY_METRIC_OBJECT) {
-            static const char *const dkeys[] = {"apiVersion", "kind", "name", NULL};
             join(q, sizeof(q), p, ".describedObject");
             json_t *o = json_object_get(src, "describedObject");
             if (!json_is_object(o))
                 return fail(d, q, "is required and must be an object");
-            if ((rc = check_keys(d, q, o, dkeys)))
+            if ((rc = object_ref(d, q, o)))
                 return rc;
-            for (int k = 0; k < 3; k++) {
-                json_t *f = json_object_get(o, dkeys[k]);
-                char r[224];
-                join(r, sizeof(r), q, ".");
-                join(r + strlen(r), sizeof(r) - strlen(r), "", dkeys[k]);
-                if (f ? !json_is_string(f) || json_string_length(f) == 0 : k > 0)
-                    return fail(d, r, "%s", f ? "must be a non-empty string" : "is required");
-            }
         }
     }
     join(q, sizeof(q), p, ".target");
@@ -860,20 +868,9 @@ static int decode_coordination(struct dec *d, json_t *v, struct policy_coordinat
  * that a file replay accepts is one the controller accepts. */
 static int decode_target_ref(struct dec *d, json_t *v)
 {
-    static const char *const keys[] = {"apiVersion", "kind", "name", NULL};
-    int rc;
     if (!json_is_object(v))
         return fail(d, "spec.targetRef", "must be an object");
-    if ((rc = check_keys(d, "spec.targetRef", v, keys)))
-        return rc;
-    for (int k = 0; k < 3; k++) {
-        char p[48];
-        json_t *f = json_object_get(v, keys[k]);
-        snprintf(p, sizeof(p), "spec.targetRef.%s", keys[k]);
-        if (f ? !json_is_string(f) || json_string_length(f) == 0 : k > 0)
-            return fail(d, p, "%s", f ? "must be a non-empty string" : "is required");
-    }
-    return 0;
+    return object_ref(d, "spec.targetRef", v);
 }
 
 int policy_from_json(struct json_t *spec, struct ps_policy *out, char *err, size_t errlen)
@@ -1250,10 +1247,7 @@ int policy_load_buffer(const char *data, size_t len, const char *origin, struct 
     if (!rc && !has_name(doc)) {
         /* A name from the file's own name goes into every output format too. */
         const size_t nlen = strlen(name);
-        int ctl = 0;
-        for (size_t k = 0; k < nlen; k++)
-            ctl |= (unsigned char)name[k] < 0x20 || name[k] == 0x7f;
-        if (ctl || nlen == 0 || ps_utf8_invalid_at(name, nlen) < nlen)
+        if (nlen == 0 || ps_ctl_at(name, nlen) < nlen || ps_utf8_invalid_at(name, nlen) < nlen)
             rc = fail(&d, "(file name)",
                       "\"%s\" is no policy name (UTF-8 without control characters); set "
                       "metadata.name",

@@ -300,7 +300,7 @@ static int read_token_file(const char *path, char **tok)
         e--;
     if (b == e)
         rc = PS_ENOENT;
-    else if (kube_ctl_at(text + b, e - b) < e - b)
+    else if (ps_ctl_at(text + b, e - b) < e - b)
         rc = PS_EPARSE;
     else if (!(*tok = strndup(text + b, e - b)))
         rc = PS_ENOMEM;

@@ -94,7 +94,7 @@ int kube_exec_parse(const char *api_version, const char *text, size_t len,
         goto out;
     }
     if (has_tok) {
-        size_t tl = json_string_length(tok), at = kube_ctl_at(json_string_value(tok), tl);
+        size_t tl = json_string_length(tok), at = ps_ctl_at(json_string_value(tok), tl);
         if (at < tl) {
             kube_errf(err, errlen,
                       "ExecCredential: status.token: control character 0x%02x at byte %zu, which "

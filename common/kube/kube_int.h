@@ -9,6 +9,9 @@
 #include <stddef.h>
 
 #include "podscaler/kube.h"
+/* ps_ctl_at: values that go into HTTP headers must have no control character;
+ * libcurl sends a header as given, so a CR or LF would end it and start another. */
+#include "podscaler/text.h"
 
 /* YAML text (one document) to a JSON tree: mappings → objects, sequences →
  * arrays, scalars → strings (plain null/~/empty → null). Aliases and nesting
@@ -29,10 +32,6 @@ __attribute__((format(printf, 3, 4)))
 void kube_errf(char *err, size_t errlen, const char *fmt, ...);
 
 char *kube_strdup0(const char *s); /* NULL-safe strdup */
-/* Index of the first control character (C0 or DEL) in s[0, len), or len. Values
- * that go into HTTP headers must have none: libcurl sends a header as given, so a
- * CR or LF would end it and start another. */
-size_t kube_ctl_at(const char *s, size_t len);
 /* Reads a whole file (cap bytes at most). */
 int kube_read_file(const char *path, size_t cap, char **out, size_t *outlen);
 

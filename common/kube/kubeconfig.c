@@ -323,7 +323,7 @@ static int get_bool(const struct where *w, json_t *obj, const char *key, bool *o
 static int check_header_value(const struct where *w, const char *what, const char *s, char *err,
                               size_t errlen)
 {
-    size_t len = strlen(s), at = kube_ctl_at(s, len);
+    size_t len = strlen(s), at = ps_ctl_at(s, len);
     if (at == len)
         return 0;
     kube_errf(err, errlen,

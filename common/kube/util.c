@@ -26,14 +26,6 @@ char *kube_strdup0(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-size_t kube_ctl_at(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return i;
-    return len;
-}
-
 int kube_read_file(const char *path, size_t cap, char **out, size_t *outlen)
 {
     *out = NULL;

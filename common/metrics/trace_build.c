@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "podscaler/utf8.h"
+#include "podscaler/text.h"
 #include "trace_int.h"
 #include "../store/strmap.h"
 
@@ -167,15 +167,14 @@ static int names_lookup(const struct tb_names *nm, uint64_t scope, const char *s
                  TB_NAME_MAX);
         return PS_EINVAL;
     }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f || c == '"') {
-            why->field = field;
-            snprintf(why->message, sizeof why->message,
-                     "%s name has a %s at byte %zu (quoting is not supported)", field,
-                     c == '"' ? "double quote" : "control character", i + 1);
-            return PS_EPARSE;
-        }
+    const char *quote = memchr(s, '"', len);
+    const size_t ctl = ps_ctl_at(s, len), q = quote ? (size_t)(quote - s) : len;
+    if (ctl < len || q < len) {
+        why->field = field;
+        snprintf(why->message, sizeof why->message,
+                 "%s name has a %s at byte %zu (quoting is not supported)", field,
+                 q < ctl ? "double quote" : "control character", (q < ctl ? q : ctl) + 1);
+        return PS_EPARSE;
     }
     const size_t bad = ps_utf8_invalid_at(s, len);
     if (bad < len) {

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "podscaler/trace.h"
-#include "podscaler/utf8.h"
+#include "podscaler/text.h"
 
 #define HDR "t_seconds,workload,pod,container,cpu_millicores,memory_bytes\n"
 

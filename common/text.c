@@ -1,7 +1,8 @@
 /*
- * utf8.c - UTF-8 well-formedness (RFC 3629, Table 3-7 of the Unicode standard).
+ * text.c - UTF-8 well-formedness (RFC 3629, Table 3-7 of the Unicode standard)
+ * and control characters.
  */
-#include "podscaler/utf8.h"
+#include "podscaler/text.h"
 
 size_t ps_utf8_invalid_at(const char *s, size_t len)
 {
@@ -38,5 +39,13 @@ size_t ps_utf8_invalid_at(const char *s, size_t len)
                 return i;
         i += n + 1;
     }
+    return len;
+}
+
+size_t ps_ctl_at(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return i;
     return len;
 }
