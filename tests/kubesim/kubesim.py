@@ -323,6 +323,78 @@ def bad_request(message):
     return ApiError(400, message)
 
 
+def go_json(value):
+    """A value as Go's encoding/json writes it (field errors quote bad values this way)."""
+    s = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def forbidden_cause(field, detail):
+    return {"reason": "FieldValueForbidden", "message": "Forbidden: " + detail, "field": field}
+
+
+def not_supported_cause(field, value, supported):
+    return {"reason": "FieldValueNotSupported",
+            "message": "Unsupported value: %s: supported values: %s"
+                       % (go_json(value), ", ".join(json.dumps(s) for s in supported)),
+            "field": field}
+
+
+def invalid_options(kind, causes):
+    """errors.NewInvalid(meta.k8s.io/<kind>, "", errs): every error is a cause; the message
+    aggregates them as field.ErrorList.ToAggregate does (duplicates once, several in [])."""
+    msgs = []
+    for c in causes:
+        m = "%s: %s" % (c["field"], c["message"])
+        if m not in msgs:
+            msgs.append(m)
+    text = msgs[0] if len(msgs) == 1 else "[%s]" % ", ".join(msgs)
+    return ApiError(422, '%s.meta.k8s.io "" is invalid: %s' % (kind, text),
+                    details={"group": "meta.k8s.io", "kind": kind, "causes": causes})
+
+
+def list_options_causes(params, watch):
+    """Upstream's ValidateListOptions (apimachinery meta/internalversion/validation), in its
+    order: list and watch rules differ. Empty means valid."""
+    rvm = params.get("resourceVersionMatch", "")
+    rv = params.get("resourceVersion", "")
+    cont = params.get("continue", "")
+    initial = "sendInitialEvents" in params
+    out = []
+    if watch:  # validateWatchOptions (spec 7.4)
+        if initial and rvm != "NotOlderThan":
+            out.append(forbidden_cause("resourceVersionMatch", "sendInitialEvents requires "
+                                       "setting resourceVersionMatch to NotOlderThan"))
+        if rvm:
+            if not initial:
+                out.append(forbidden_cause("resourceVersionMatch", "resourceVersionMatch is "
+                                           "forbidden for watch unless sendInitialEvents is "
+                                           "provided"))
+            if rvm != "NotOlderThan":
+                out.append(not_supported_cause("resourceVersionMatch", rvm, ["NotOlderThan"]))
+            if cont:
+                out.append(forbidden_cause("resourceVersionMatch", "resourceVersionMatch is "
+                                           "forbidden when continue is provided"))
+        return out
+    if rvm:
+        if not rv:
+            out.append(forbidden_cause("resourceVersionMatch", "resourceVersionMatch is "
+                                       "forbidden unless resourceVersion is provided"))
+        if cont:
+            out.append(forbidden_cause("resourceVersionMatch", "resourceVersionMatch is "
+                                       "forbidden when continue is provided"))
+        if rvm not in ("Exact", "NotOlderThan"):
+            out.append(not_supported_cause("resourceVersionMatch", rvm,
+                                           ["Exact", "NotOlderThan", ""]))
+        if rvm == "Exact" and rv == "0":
+            out.append(forbidden_cause("resourceVersionMatch", 'resourceVersionMatch "exact" '
+                                       'is forbidden for resourceVersion "0"'))
+    if initial:
+        out.append(forbidden_cause("sendInitialEvents", "sendInitialEvents is forbidden for "
+                                   "list"))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Selectors (spec 3.6, 3.2)
 # ---------------------------------------------------------------------------
@@ -2230,25 +2302,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     except ValueError:
                         raise bad_request("invalid timeoutSeconds %r"
                                           % params.get("timeoutSeconds"))
+                    # Upstream's validateWatchOptions: sendInitialEvents and
+                    # resourceVersionMatch=NotOlderThan go together (spec 7.4).
+                    causes = list_options_causes(params, watch=True)
+                    if causes:
+                        raise invalid_options("ListOptions", causes)
                     if not re.match(r"^[0-9]*$", params.get("resourceVersion", "")):
                         raise bad_request("invalid resource version %r"
                                           % params.get("resourceVersion"))
-                    # Upstream's validateWatchOptions: the two go together (spec 7.4).
-                    rvm = params.get("resourceVersionMatch", "")
-                    why = None
-                    if "sendInitialEvents" in params and rvm != "NotOlderThan":
-                        why = "sendInitialEvents requires setting resourceVersionMatch to " \
-                              "NotOlderThan"
-                    elif rvm and "sendInitialEvents" not in params:
-                        why = "resourceVersionMatch is forbidden for watch unless " \
-                              "sendInitialEvents is provided"
-                    if why:
-                        raise ApiError(422, 'ListOptions.meta.k8s.io "" is invalid: '
-                                       'resourceVersionMatch: Forbidden: ' + why,
-                                       details={"group": "meta.k8s.io", "kind": "ListOptions",
-                                                "causes": [{"reason": "FieldValueForbidden",
-                                                            "message": "Forbidden: " + why,
-                                                            "field": "resourceVersionMatch"}]})
                     return WatchMarker(res, None if all_ns else ns, params)
                 lst = self.list(res, None if all_ns else ns, params)
                 if self.wants_table():
@@ -2431,6 +2492,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def list(self, res, ns, params):
         sim = self.server.sim
         lsel, fsel = self.selectors(params)
+        # Selectors are decoded with the query (400); ListOptions are validated next (422).
+        causes = list_options_causes(params, watch=False)
+        if causes:
+            raise invalid_options("ListOptions", causes)
         rvm = params.get("resourceVersionMatch")
         if rvm == "Exact" and params.get("resourceVersion") not in (None, str(sim.rv)):
             raise ApiError(410, "The resourceVersion for the provided list is too old.")

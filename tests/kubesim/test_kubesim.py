@@ -396,6 +396,49 @@ class TestBasics(Base):
                                    first["metadata"]["continue"]), 410, "Expired")
         self.sim.admin("POST", "config", {"continue_ttl_s": 300})
 
+    def test_list_options_validation(self):
+        # Upstream's ValidateListOptions: 422 on ListOptions.meta.k8s.io, a cause per broken
+        # rule, and the message aggregates them ([a, b] when there are several).
+        token = self.req("GET", PODS + "?limit=1").json()["metadata"]["continue"]
+
+        def invalid(query, *errors):
+            st = self.assertStatus(self.req("GET", PODS + "?" + query), 422, "Invalid")
+            text = errors[0] if len(errors) == 1 else "[%s]" % ", ".join(errors)
+            self.assertEqual(st["message"], 'ListOptions.meta.k8s.io "" is invalid: ' + text)
+            self.assertEqual((st["details"]["group"], st["details"]["kind"]),
+                             ("meta.k8s.io", "ListOptions"))
+            self.assertEqual(["%s: %s" % (c["field"], c["message"])
+                              for c in st["details"]["causes"]], list(errors))
+            return st
+
+        st = invalid("resourceVersionMatch=NotOlderThan", "resourceVersionMatch: Forbidden: "
+                     "resourceVersionMatch is forbidden unless resourceVersion is provided")
+        self.assertEqual(st["details"]["causes"][0]["reason"], "FieldValueForbidden")
+        st = invalid("resourceVersion=5&resourceVersionMatch=Newest",
+                     'resourceVersionMatch: Unsupported value: "Newest": supported values: '
+                     '"Exact", "NotOlderThan", ""')
+        self.assertEqual(st["details"]["causes"][0]["reason"], "FieldValueNotSupported")
+        invalid("resourceVersion=0&resourceVersionMatch=Exact", 'resourceVersionMatch: '
+                'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+        invalid("limit=1&resourceVersionMatch=NotOlderThan&continue=" + token,
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
+                "resourceVersion is provided",
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when "
+                "continue is provided")
+        invalid("sendInitialEvents=false",
+                "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list")
+        # A malformed selector is a 400 from decoding the query, before validation.
+        self.assertStatus(self.req("GET", PODS + "?labelSelector=a%3D%3D%3Db&"
+                                   "resourceVersionMatch=Exact"), 400, "BadRequest")
+        # The valid combinations.
+        rv = self.req("GET", PODS).json()["metadata"]["resourceVersion"]
+        for q in ("resourceVersion=%s&resourceVersionMatch=NotOlderThan" % rv,
+                  "resourceVersion=0&resourceVersionMatch=NotOlderThan",
+                  "resourceVersion=%s&resourceVersionMatch=Exact" % rv):
+            r = self.req("GET", PODS + "?" + q)
+            self.assertEqual(r.status, 200, q)
+            self.assertEqual(r.json()["metadata"]["resourceVersion"], rv, q)
+
     def test_selectors(self):
         all_pods = self.req("GET", "/api/v1/pods").json()["items"]
         self.assertEqual(len(all_pods), len(self.pods_of("web")) +
@@ -1117,14 +1160,27 @@ class TestWatch(Base):
         self.assertStatus(self.req("GET", LEASES + "?watch=true&resourceVersion=abc"),
                           400, "BadRequest")
         # sendInitialEvents and resourceVersionMatch=NotOlderThan only go together.
-        for q in ("sendInitialEvents=true", "sendInitialEvents=false",
-                  "sendInitialEvents=true&resourceVersionMatch=Exact"):
+        requires = ('resourceVersionMatch: Forbidden: sendInitialEvents requires setting '
+                    'resourceVersionMatch to NotOlderThan')
+        for q in ("sendInitialEvents=true", "sendInitialEvents=false"):
             st = self.assertStatus(self.req("GET", LEASES + "?watch=true&timeoutSeconds=1&" + q),
                                    422, "Invalid")
-            self.assertEqual(st["message"], 'ListOptions.meta.k8s.io "" is invalid: '
-                             'resourceVersionMatch: Forbidden: sendInitialEvents requires '
-                             'setting resourceVersionMatch to NotOlderThan')
+            self.assertEqual(st["message"], 'ListOptions.meta.k8s.io "" is invalid: ' + requires)
             self.assertEqual(st["details"]["causes"][0]["field"], "resourceVersionMatch")
+        # Every broken rule is a cause; the message lists them all.
+        st = self.assertStatus(self.req("GET", LEASES + "?watch=true&timeoutSeconds=1&"
+                                        "sendInitialEvents=true&resourceVersionMatch=Exact"),
+                               422, "Invalid")
+        self.assertEqual(st["message"], 'ListOptions.meta.k8s.io "" is invalid: [%s, %s]' % (
+            requires, 'resourceVersionMatch: Unsupported value: "Exact": supported values: '
+            '"NotOlderThan"'))
+        self.assertEqual([c["reason"] for c in st["details"]["causes"]],
+                         ["FieldValueForbidden", "FieldValueNotSupported"])
+        st = self.assertStatus(self.req("GET", LEASES + "?watch=true&sendInitialEvents=true&"
+                                        "resourceVersionMatch=NotOlderThan&continue=x"),
+                               422, "Invalid")
+        self.assertIn("resourceVersionMatch is forbidden when continue is provided",
+                      st["message"])
         st = self.assertStatus(self.req("GET", LEASES + "?watch=true&timeoutSeconds=1&"
                                         "resourceVersion=1&resourceVersionMatch=NotOlderThan"),
                                422, "Invalid")
