@@ -2549,7 +2549,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             lmeta["continue"] = encode_continue({"v": "meta.k8s.io/v1", "rv": int(list_rv),
                                                  "start": "\x00".join(last),
                                                  "e": sim.continue_epoch, "t": time.time()})
-            lmeta["remainingItemCount"] = len(sel) - limit
+            # Upstream counts what is left in storage, selected or not, so with a selector
+            # it gives no estimate at all (storage.PrepareContinueToken: Predicate.Empty()).
+            if not lsel and not fsel:
+                lmeta["remainingItemCount"] = len(sel) - limit
             sel = sel[:limit]
         out = []
         for _, obj in sel:

@@ -396,6 +396,20 @@ class TestBasics(Base):
                                    first["metadata"]["continue"]), 410, "Expired")
         self.sim.admin("POST", "config", {"continue_ttl_s": 300})
 
+    def test_remaining_item_count_only_without_selectors(self):
+        n = len(self.req("GET", PODS).json()["items"])
+        r = self.req("GET", PODS + "?limit=1").json()
+        self.assertEqual(r["metadata"]["remainingItemCount"], n - 1)
+        # With a label or field selector upstream gives no estimate (storage counts
+        # every item left, selected or not), though more chunks follow.
+        for q in ("labelSelector=app%3Dweb", "fieldSelector=status.phase%3DRunning"):
+            r = self.req("GET", PODS + "?limit=1&" + q).json()
+            self.assertTrue(r["metadata"]["continue"], q)
+            self.assertNotIn("remainingItemCount", r["metadata"], q)
+            r = self.req("GET", PODS + "?limit=1&continue=%s&%s"
+                         % (r["metadata"]["continue"], q)).json()
+            self.assertNotIn("remainingItemCount", r["metadata"], q)
+
     def test_list_options_validation(self):
         # Upstream's ValidateListOptions: 422 on ListOptions.meta.k8s.io, a cause per broken
         # rule, and the message aggregates them ([a, b] when there are several).
