@@ -8,11 +8,11 @@ lists and pagination (6), watch (7), writes and patches (8), object shapes (9), 
 for kubectl (9.13) and the checklist of section 11.
 
 One global lock guards the whole state: the server serves a handful of test clients, so
-simplicity beats concurrency. Every write bumps one global resourceVersion counter and
-appends an event to a bounded per-resource history that watches read from. A small
-"deployment controller" runs inside each write that touches a deployment, so a response
-already shows the pods and status the write leads to (no eventual consistency to wait for
-in tests). Private bookkeeping lives in metadata keys starting with "kubesim/", which are
+simplicity beats concurrency. Every write that changes something bumps one global
+resourceVersion counter and appends an event to a bounded per-resource history that
+watches read from. A small "deployment controller" runs inside each write that touches a
+deployment, so a response already shows the pods and status the write leads to (no
+eventual consistency to wait for in tests). Private bookkeeping lives in metadata keys starting with "kubesim/", which are
 stripped from everything a client sees.
 """
 
@@ -1419,6 +1419,17 @@ def spec_part(res, obj):
             if k not in ("metadata", "apiVersion", "kind") and not (res.status and k == "status")}
 
 
+def unchanged(new, cur):
+    """True when a write would store exactly what is stored. Upstream's GuaranteedUpdate
+    (storage/etcd3) then writes nothing: the stored object (resourceVersion and all) is the
+    answer and no watch event is sent. resourceVersion is not part of the stored bytes."""
+    def without_rv(o):
+        o = dict(o)
+        o["metadata"] = {k: v for k, v in meta(o).items() if k != "resourceVersion"}
+        return o
+    return json_equal(without_rv(new), without_rv(cur))
+
+
 def do_create(sim, res, ns, obj, dry_run=False, keep_status=False):
     body_kind_check(res, obj)
     obj = copy.deepcopy(obj)
@@ -1553,6 +1564,8 @@ def do_update(sim, res, ns, name, obj, sub="", dry_run=False, check_rv=True):
                                 "field": "spec"}]})
         if not json_equal(spec_part(res, new), spec_part(res, cur)):
             new["metadata"]["generation"] = int(meta(cur).get("generation", 1)) + 1
+    if unchanged(new, cur):
+        return copy.deepcopy(cur)
     if dry_run:
         return new
     sim.reconcile_workload(res, new)
@@ -1603,6 +1616,8 @@ def do_scale_update(sim, res, ns, name, scale, dry_run=False):
     new["spec"]["replicas"] = r
     if new["spec"].get("replicas") != (cur.get("spec") or {}).get("replicas", 1):
         new["metadata"]["generation"] = int(meta(cur).get("generation", 1)) + 1
+    if unchanged(new, cur):
+        return scale_of(sim, res, cur)
     if not dry_run:
         sim.reconcile_workload(res, new)
         sim.put(res, new, "MODIFIED")
@@ -1644,8 +1659,12 @@ def do_resize(sim, ns, name, new_pod, dry_run=False):
                 st["resources"] = copy.deepcopy(r)
                 if r.get("requests"):
                     st["allocatedResources"] = copy.deepcopy(r["requests"])
-    pod["metadata"]["generation"] = int(meta(cur).get("generation", 1)) + 1
+    # The pod strategy's updatePodGeneration: +1 only when the spec changed.
+    if not json_equal(pod.get("spec"), cur.get("spec")):
+        pod["metadata"]["generation"] = int(meta(cur).get("generation", 1)) + 1
     pod["status"]["qosClass"] = pod["status"].get("qosClass", Sim.qos_class(pod["spec"]))
+    if unchanged(pod, cur):
+        return copy.deepcopy(cur)
     if not dry_run:
         sim.put(res, pod, "MODIFIED")
     return pod

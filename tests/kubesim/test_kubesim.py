@@ -1144,6 +1144,62 @@ class TestWatch(Base):
         finally:
             conn.close()
 
+    def test_noop_writes_keep_rv_and_send_nothing(self):
+        # Upstream stores nothing when a write leaves the object as stored: the answer is the
+        # stored object, resourceVersion unchanged, and no watch event follows.
+        obj = self.req("POST", LEASES, lease("noop")).json()
+        rv = obj["metadata"]["resourceVersion"]
+        state = self.sim.admin("GET", "state")["resourceVersion"]
+        conn, resp = self.open_watch(LEASES + "?watch=true&resourceVersion=" + state)
+        try:
+            unconditional = json.loads(json.dumps(obj))
+            del unconditional["metadata"]["resourceVersion"]
+            merge, json_patch = "application/merge-patch+json", "application/json-patch+json"
+            for method, path, body, ctype in (
+                    ("PUT", "/noop", obj, None),
+                    ("PUT", "/noop", unconditional, None),
+                    ("PATCH", "/noop", {"spec": {"holderIdentity": "a"}}, merge),
+                    ("PATCH", "/noop", {}, "application/strategic-merge-patch+json"),
+                    ("PATCH", "/noop", [{"op": "test", "path": "/spec/holderIdentity",
+                                         "value": "a"}], json_patch),
+                    ("PATCH", "/noop?fieldManager=t", lease("noop"),
+                     "application/apply-patch+yaml")):
+                r = self.req(method, LEASES + path, body, ctype=ctype)
+                self.assertEqual(r.status, 200, r.body)
+                self.assertEqual(r.json(), obj, (method, body))
+            # Workloads, their status, scale and resize subresources alike.
+            dep = self.req("GET", DEP + "/web").json()
+            for path, body in (("", dep), ("/status", dep)):
+                r = self.req("PUT", DEP + "/web" + path, body)
+                self.assertEqual(r.status, 200, r.body)
+                self.assertEqual(r.json(), dep, path)
+            sc = self.req("GET", DEP + "/web/scale").json()
+            r = self.req("PUT", DEP + "/web/scale", sc)
+            self.assertEqual((r.status, r.json()), (200, sc))
+            r = self.req("PATCH", DEP + "/web/scale", {"spec": {"replicas": sc["spec"]
+                                                                ["replicas"]}}, ctype=merge)
+            self.assertEqual((r.status, r.json()), (200, sc))
+            name = self.pods_of("web")[0]["metadata"]["name"]
+            pod = self.req("GET", PODS + "/" + name).json()
+            r = self.req("PATCH", PODS + "/" + name + "/resize", {"spec": {"containers": [
+                {"name": c["name"], "resources": c["resources"]}
+                for c in pod["spec"]["containers"]]}},
+                ctype="application/strategic-merge-patch+json")
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(r.json(), pod)
+            # Nothing at all was written.
+            self.assertEqual(self.sim.admin("GET", "state")["resourceVersion"], state)
+            self.assertEqual(self.req("GET", LEASES + "/noop").json(), obj)
+            # The first event the watch sees is the first real change.
+            r = self.req("PATCH", LEASES + "/noop", {"spec": {"holderIdentity": "b"}},
+                         ctype=merge)
+            self.assertGreater(int(r.json()["metadata"]["resourceVersion"]), int(rv))
+            ev = json.loads(resp.readline())
+            self.assertEqual(ev["type"], "MODIFIED")
+            self.assertEqual(ev["object"]["spec"]["holderIdentity"], "b")
+        finally:
+            conn.close()
+
     def test_pod_watch_during_scale(self):
         lst = self.req("GET", PODS + "?labelSelector=app%3Dweb").json()
         n = len(lst["items"])
