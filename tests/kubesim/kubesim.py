@@ -1670,10 +1670,31 @@ def do_resize(sim, ns, name, new_pod, dry_run=False):
     return pod
 
 
-def do_delete(sim, res, ns, name, dry_run=False):
+def check_preconditions(res, cur, preconditions):
+    """DeleteOptions.preconditions as rest.BeforeDelete checks them (dry runs too): a uid or
+    resourceVersion other than the stored one is 409 Conflict. Upstream names the object by
+    its kind there (GroupResource{group, Kind}), not by its resource."""
+    m = meta(cur)
+    what = res.kind + ("." + res.group if res.group else "")
+    details = {"name": m.get("name"), "kind": res.kind}
+    if res.group:
+        details["group"] = res.group
+    pre = preconditions or {}
+    for key, field, why in (("uid", "UID", "deleted and then recreated"),
+                            ("resourceVersion", "ResourceVersion", "modified")):
+        want = pre.get(key)
+        if want is not None and want != m.get(key, ""):
+            raise ApiError(409, 'Operation cannot be fulfilled on %s "%s": the %s in the '
+                           'precondition (%s) does not match the %s in record (%s). The object '
+                           'might have been %s' % (what, m.get("name"), field, want, field,
+                                                   m.get(key, ""), why), details=details)
+
+
+def do_delete(sim, res, ns, name, dry_run=False, preconditions=None):
     cur = sim.get(res, ns, name)
     if cur is None:
         raise not_found(res, name)
+    check_preconditions(res, cur, preconditions)
     if dry_run:
         return copy.deepcopy(cur)
     owner = sim.workload_of_pod(cur) if res.plural == "pods" else None
@@ -2302,6 +2323,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError) as e:
             raise bad_request("couldn't get version/kind; json parse error: %s" % e)
 
+    @staticmethod
+    def delete_options(opts):
+        """A DeleteOptions body as decoded JSON (None when there is no body); the shapes Go
+        cannot decode into DeleteOptions are 400."""
+        if opts is None:
+            return {}
+        pre = opts.get("preconditions") if isinstance(opts, dict) else None
+        if not isinstance(opts, dict) or not isinstance(pre, (dict, type(None))) or \
+                any(not isinstance((pre or {}).get(k), (str, type(None)))
+                    for k in ("uid", "resourceVersion")):
+            raise bad_request("the body of the request was not a valid DeleteOptions")
+        return opts
+
     def check_json_ctype(self):
         ct = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
         if ct not in ("application/json", "*/*", ""):
@@ -2380,7 +2414,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise bad_request("name in URL does not match name in Eviction object")
             if sim.get(res, ns, name) is None:
                 raise not_found(res, name)
-            do_delete(sim, res, ns, name, dry)
+            # The pod is deleted with the Eviction's own DeleteOptions (eviction.go).
+            opts = self.delete_options(ev.get("deleteOptions"))
+            do_delete(sim, res, ns, name, dry, opts.get("preconditions"))
             return Response(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                   "status": "Success", "code": 201})
         if sub == "resize":
@@ -2428,9 +2464,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             new = self.apply_patch(res, cur, body, params)
             return Response(200, self.public(do_update(sim, res, ns, name, new, sub, dry)))
         if method == "DELETE":
+            opts = self.delete_options(self.parse_json(body))
             if sim.get(res, ns, name) is None:
                 raise not_found(res, name)
-            return Response(200, self.public(do_delete(sim, res, ns, name, dry)))
+            return Response(200, self.public(do_delete(sim, res, ns, name, dry,
+                                                       opts.get("preconditions"))))
         raise ApiError(405, "the server does not allow this method on the requested resource")
 
     @staticmethod

@@ -250,6 +250,58 @@ class TestBasics(Base):
         self.assertEqual(r.json()["metadata"]["name"], "l1")
         self.assertStatus(self.req("DELETE", LEASES + "/l1"), 404, "NotFound")
 
+    def test_delete_preconditions(self):
+        obj = self.req("POST", LEASES, lease("pre")).json()
+        uid, rv = obj["metadata"]["uid"], obj["metadata"]["resourceVersion"]
+
+        def options(**pre):
+            return {"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": pre}
+
+        # A mismatch is 409 Conflict naming the kind (rest.BeforeDelete), dry run or not.
+        for q in ("", "?dryRun=All"):
+            st = self.assertStatus(self.req("DELETE", LEASES + "/pre" + q,
+                                            options(uid="not-" + uid)), 409, "Conflict")
+            self.assertEqual(st["message"], 'Operation cannot be fulfilled on '
+                             'Lease.coordination.k8s.io "pre": the UID in the precondition '
+                             '(not-%s) does not match the UID in record (%s). The object might '
+                             'have been deleted and then recreated' % (uid, uid))
+            self.assertEqual(st["details"], {"name": "pre", "group": "coordination.k8s.io",
+                                             "kind": "Lease"})
+        st = self.assertStatus(self.req("DELETE", LEASES + "/pre",
+                                        options(uid=uid, resourceVersion="1")), 409, "Conflict")
+        self.assertEqual(st["message"], 'Operation cannot be fulfilled on '
+                         'Lease.coordination.k8s.io "pre": the ResourceVersion in the '
+                         'precondition (1) does not match the ResourceVersion in record (%s). '
+                         'The object might have been modified' % rv)
+        self.assertEqual(self.req("GET", LEASES + "/pre").json(), obj)
+        # An undecodable body is 400; a missing object is 404 whatever the preconditions.
+        self.assertStatus(self.req("DELETE", LEASES + "/pre", b"{nope"), 400, "BadRequest")
+        self.assertStatus(self.req("DELETE", LEASES + "/pre", options(uid=5)), 400,
+                          "BadRequest")
+        self.assertStatus(self.req("DELETE", LEASES + "/gone", options(uid=uid)), 404,
+                          "NotFound")
+        # Matching preconditions (and options without any) delete.
+        r = self.req("DELETE", LEASES + "/pre", options(uid=uid, resourceVersion=rv))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertStatus(self.req("GET", LEASES + "/pre"), 404, "NotFound")
+        self.req("POST", LEASES, lease("pre"))
+        r = self.req("DELETE", LEASES + "/pre", {"kind": "DeleteOptions", "apiVersion": "v1",
+                                                 "propagationPolicy": "Background"})
+        self.assertEqual(r.status, 200, r.body)
+        # A core kind has no group; an Eviction's deleteOptions are the pod's delete options.
+        pod = self.pods_of("web")[0]
+        name = pod["metadata"]["name"]
+        st = self.assertStatus(self.req("DELETE", PODS + "/" + name, options(uid="x")), 409,
+                               "Conflict")
+        self.assertTrue(st["message"].startswith('Operation cannot be fulfilled on Pod "%s": '
+                                                 'the UID in the precondition (x)' % name))
+        self.assertEqual(st["details"], {"name": name, "kind": "Pod"})
+        st = self.assertStatus(self.req("POST", PODS + "/" + name + "/eviction", {
+            "apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name},
+            "deleteOptions": {"preconditions": {"resourceVersion": "1"}}}), 409, "Conflict")
+        self.assertIn("the ResourceVersion in the precondition (1)", st["message"])
+        self.assertEqual(self.req("GET", PODS + "/" + name).status, 200)
+
     def test_dry_run(self):
         r = self.req("POST", LEASES + "?dryRun=All", lease("dry"))
         self.assertEqual(r.status, 201)
