@@ -340,6 +340,21 @@ def not_supported_cause(field, value, supported):
             "field": field}
 
 
+def too_large_rv(want, current):
+    """storage.NewTooLargeResourceVersionError as the watch cache raises it: 504 Timeout,
+    retry after 1 s (resourceVersionTooHighRetrySeconds)."""
+    return ApiError(504, "Timeout: Too large resource version: %d, current: %d"
+                    % (want, current),
+                    details={"causes": [{"reason": "ResourceVersionTooLarge",
+                                         "message": "Too large resource version"}],
+                             "retryAfterSeconds": 1})
+
+
+def rv_number(rv):
+    """A requested resourceVersion that asks for a minimum ("" and "0" ask for none)."""
+    return int(rv) if isinstance(rv, str) and re.fullmatch(r"[0-9]+", rv) and int(rv) else None
+
+
 def invalid_options(kind, causes):
     """errors.NewInvalid(meta.k8s.io/<kind>, "", errs): every error is a cause; the message
     aggregates them as field.ErrorList.ToAggregate does (duplicates once, several in [])."""
@@ -799,7 +814,10 @@ class Sim:
             "watch_history": 1000,
             # metrics-server's default --metric-resolution is 15 s.
             "metrics_window_s": 15,
-            "scrape_delay_s": 0}
+            "scrape_delay_s": 0,
+            # How long a read of a resourceVersion not reached yet waits for it before the
+            # 504 "Too large resource version" (upstream's watch cache: blockTimeout, 3 s).
+            "rv_wait_s": 3.0}
         # Per resource, like upstream's watch cache: churn on pods never expires a watch on
         # leases. Events with rv <= floor[key] are no longer available.
         self.history = collections.defaultdict(collections.deque)
@@ -833,6 +851,16 @@ class Sim:
         while len(dq) > max(1, int(self.config["watch_history"])):
             self.history_floor[res.key] = dq.popleft()[0]
         self.cond.notify_all()
+
+    def wait_for_rv(self, want):
+        """Block (the lock held, as cond.wait releases it) until the counter reaches want,
+        as upstream's watch cache waits to catch up with a requested resourceVersion."""
+        deadline = time.monotonic() + float(self.config["rv_wait_s"])
+        while self.rv < want:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.closing:
+                raise too_large_rv(want, self.rv)
+            self.cond.wait(left)
 
     def put(self, res, obj, typ):
         """Store obj with a fresh resourceVersion and record the watch event."""
@@ -2386,6 +2414,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return Response(200, lst)
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource")
+        if method == "GET" and rv_number(params.get("resourceVersion")):
+            # Upstream's watch cache serves it, once it has reached the rv (or 504).
+            sim.wait_for_rv(rv_number(params.get("resourceVersion")))
         if sub == "scale":
             cur = sim.get(res, ns, name)
             if cur is None:
@@ -2553,6 +2584,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         causes = list_options_causes(params, watch=False)
         if causes:
             raise invalid_options("ListOptions", causes)
+        want = rv_number(params.get("resourceVersion"))
+        if want and not params.get("continue"):
+            # Served from the watch cache, which must first reach the rv (NotOlderThan and
+            # Exact alike); a continue token carries its own snapshot instead.
+            sim.wait_for_rv(want)
         rvm = params.get("resourceVersionMatch")
         if rvm == "Exact" and params.get("resourceVersion") not in (None, str(sim.rv)):
             raise ApiError(410, "The resourceVersion for the provided list is too old.")
@@ -2684,6 +2720,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         bookmarks = go_bool(params.get("allowWatchBookmarks", ""))
         initial = go_bool(params.get("sendInitialEvents", ""))
         rv_param = params.get("resourceVersion", "")
+        too_large = None
+        if initial and rv_number(rv_param):
+            # A watch-list waits for its rv as a list does (Cacher.Watch); failing that, its
+            # stream is just the 504 as an ERROR event. A plain watch from an rv not reached
+            # yet starts at once and sends only what comes after that rv.
+            with sim.lock:
+                try:
+                    sim.wait_for_rv(rv_number(rv_param))
+                except ApiError as e:
+                    too_large = e
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
@@ -2719,7 +2765,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sim.open_watches += 1
             gen = sim.watch_gen
             out = []
-            if rv_param in ("", "0") or initial:
+            if too_large is not None:
+                out.append((json.dumps({"type": "ERROR", "object": too_large.status()}) +
+                            "\n").encode())
+                last = None
+            elif rv_param in ("", "0") or initial:
                 for obj in sim.objects(res, ns):
                     if matches(obj):
                         out.append(event("ADDED", obj))
@@ -2767,16 +2817,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         last = None
                     else:
                         # Every event of this resource up to sim.rv was just sent, so the
-                        # stream is current up to sim.rv.
+                        # stream is current up to sim.rv, or up to the rv it started from
+                        # while the counter has not reached that.
                         lines = [event(typ, obj) for _, _, _, typ, obj in pending_events()
                                  if matches(obj)]
-                        last = sim.rv
+                        last = max(last, sim.rv)
+                    reached = last is not None and last <= sim.rv
                 for line in lines:
                     self.write_chunk(line)
                 if last is None:
                     break
                 if bookmarks and time.monotonic() >= next_bookmark:
-                    self.write_chunk(bookmark(last))
+                    # Upstream sends no bookmark older than the rv the watch started from.
+                    if reached:
+                        self.write_chunk(bookmark(last))
                     next_bookmark = time.monotonic() + float(sim.config["bookmark_interval_s"])
             self.write_chunk(b"")
         finally:

@@ -1252,6 +1252,75 @@ class TestWatch(Base):
         finally:
             conn.close()
 
+    def test_future_resource_version(self):
+        # Reads from a resourceVersion the server has not reached wait for it (upstream's
+        # watch cache, 3 s), then answer 504 Timeout "Too large resource version".
+        self.req("POST", LEASES, lease("future"))
+        self.sim.admin("POST", "config", {"rv_wait_s": 0.3, "bookmark_interval_s": 0.2})
+        try:
+            cur = int(self.sim.admin("GET", "state")["resourceVersion"])
+            for path in (LEASES + "?resourceVersion=%d", LEASES + "?resourceVersion=%d&"
+                         "resourceVersionMatch=NotOlderThan", LEASES + "?resourceVersion=%d&"
+                         "resourceVersionMatch=Exact", LEASES + "/future?resourceVersion=%d"):
+                t = time.monotonic()
+                r = self.req("GET", path % (cur + 5))
+                self.assertGreaterEqual(time.monotonic() - t, 0.3)
+                st = self.assertStatus(r, 504, "Timeout")
+                self.assertEqual(st["message"], "Timeout: Too large resource version: %d, "
+                                 "current: %d" % (cur + 5, cur))
+                self.assertEqual(st["details"], {"causes": [
+                    {"reason": "ResourceVersionTooLarge",
+                     "message": "Too large resource version"}], "retryAfterSeconds": 1})
+                self.assertEqual(r.headers.get("Retry-After"), "1")
+            # A write within the wait answers the read.
+            self.sim.admin("POST", "config", {"rv_wait_s": 5})
+            writer = threading.Timer(0.3, self.req, ("POST", LEASES, lease("future-1")))
+            writer.start()
+            t = time.monotonic()
+            r = self.req("GET", LEASES + "?resourceVersion=%d" % (cur + 1))
+            writer.join()
+            self.assertLess(time.monotonic() - t, 4)
+            self.assertEqual(r.status, 200, r.body)
+            self.assertGreaterEqual(int(r.json()["metadata"]["resourceVersion"]), cur + 1)
+            self.assertIn("future-1", [i["metadata"]["name"] for i in r.json()["items"]])
+            self.sim.admin("POST", "config", {"rv_wait_s": 0.3})
+            # A plain watch starts at once (no 504) and sends only what comes after its rv,
+            # bookmarks included, however long the counter takes to get there.
+            cur += 1
+            conn, resp = self.open_watch(LEASES + "?watch=true&allowWatchBookmarks=true&"
+                                         "resourceVersion=%d" % (cur + 2))
+            try:
+                for i in (2, 3, 4):
+                    time.sleep(0.3)
+                    self.req("POST", LEASES, lease("future-%d" % i))  # rv cur+1 .. cur+3
+                while True:
+                    ev = json.loads(resp.readline())
+                    self.assertGreaterEqual(int(ev["object"]["metadata"]["resourceVersion"]),
+                                            cur + 2, ev)
+                    if ev["type"] != "BOOKMARK":
+                        break
+                self.assertEqual(ev["type"], "ADDED")
+                self.assertEqual(ev["object"]["metadata"]["name"], "future-4")
+            finally:
+                conn.close()
+            # A watch-list waits like a list; its stream is the 504 as an ERROR event.
+            conn, resp = self.open_watch(LEASES + "?watch=true&sendInitialEvents=true&"
+                                         "resourceVersionMatch=NotOlderThan&"
+                                         "allowWatchBookmarks=true&resourceVersion=%d"
+                                         % (cur + 10))
+            try:
+                ev = json.loads(resp.readline())
+                self.assertEqual(ev["type"], "ERROR")
+                self.assertEqual((ev["object"]["code"], ev["object"]["reason"]),
+                                 (504, "Timeout"))
+                self.assertEqual(ev["object"]["details"]["causes"][0]["reason"],
+                                 "ResourceVersionTooLarge")
+                self.assertEqual(resp.read(), b"")
+            finally:
+                conn.close()
+        finally:
+            self.sim.admin("POST", "config", {"rv_wait_s": 3, "bookmark_interval_s": 1})
+
     def test_pod_watch_during_scale(self):
         lst = self.req("GET", PODS + "?labelSelector=app%3Dweb").json()
         n = len(lst["items"])
