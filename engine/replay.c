@@ -3,10 +3,11 @@
  * (include/podscaler/replay.h; definitions in docs/replay.md).
  *
  * replay_input_new() turns the trace's series into one step-major table per
- * workload (for each step of the virtual clock, one row per recorded pod, one
- * column per container), fits the closed-loop model and chooses the initial
- * requests. That is done once and shared by every policy, so that a policy's
- * run walks contiguous memory and allocates nothing per sample.
+ * workload (for each step of the virtual clock from the workload's first sample
+ * to its last, one row per recorded pod, one column per container), fits the
+ * closed-loop model and chooses the initial requests. That is done once and
+ * shared by every policy, so that a policy's run walks contiguous memory and
+ * allocates nothing per sample.
  */
 #include <math.h>
 #include <stdio.h>
@@ -28,12 +29,25 @@
 #define AUTO_PERCENTILE 95.0
 #define AUTO_FACTOR     1.15
 
+/* The most workload-steps an input may hold: the steps of each workload from
+ * its first sample to its last, summed over the workloads. That is what the
+ * step tables hold (4 bytes each, and 20 more per policy for the HTML charts)
+ * and what every run walks. Measured: 1e8 of them take 0.4 GB and 1.4 s for the
+ * five built-in policies, so 2^28 is about 1.1 GB and 5 s (18 s for HTML), and
+ * 650 times the largest trace of shared/traces (48 workloads x 8,640 steps). A
+ * few samples far apart (a 1 KB file) are refused here, before anything of that
+ * size is allocated (docs/replay.md, Memory and limits). */
+#define REPLAY_MAX_WORKLOAD_STEPS (INT64_C(1) << 28)
+
 struct wl {
     const char *name;
     uint32_t n_c;
     uint32_t cont[PIPELINE_MAX_CONTAINERS]; /* global container ids */
     const char *cnames[PIPELINE_MAX_CONTAINERS];
-    uint32_t *row_off; /* n_steps + 1 offsets into the rows */
+    /* Steps first_step..last_step (the steps of the virtual clock where the
+     * workload has samples: its own range, not the whole input's): row_off[k -
+     * first_step] is the first row of step k, last_step - first_step + 2 offsets. */
+    uint32_t *row_off;
     uint32_t n_rows;
     double *cpu, *mem; /* n_rows * n_c usage, row-major */
     int64_t first_step, last_step;
@@ -373,12 +387,13 @@ static double select_kth(double *v, size_t n, size_t k)
  * FIT_PER_POD. scratch holds at least one double per step with samples. */
 enum { FIT_NONE = 0, FIT_SPLIT = 1, FIT_PER_POD = 2 };
 
-static void fit_one(const struct wl *w, int64_t n_steps, uint32_t c, const double *col,
-                    double *a_out, int *mode, int floor_fallback, double *scratch)
+static void fit_one(const struct wl *w, uint32_t c, const double *col, double *a_out, int *mode,
+                    int floor_fallback, double *scratch)
 {
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     size_t q = 0; /* steps with samples; their means go to scratch */
     int32_t nmin = INT32_MAX, nmax = 0;
+    const int64_t n_steps = w->last_step - w->first_step + 1;
     for (int64_t k = 0; k < n_steps; k++) {
         uint32_t r0 = w->row_off[k], r1 = w->row_off[k + 1];
         if (r0 == r1)
@@ -534,6 +549,58 @@ static void fill_gaps(struct wl *w, struct pod_steps *ps)
     }
 }
 
+/* The samples of series se within [from_s, to_s]: indices [*i0, *i1). t_s strictly
+ * increases within a series, so two binary searches find them. */
+static void series_in_range(const struct replay_input *in, const struct trace_series *se,
+                            uint32_t *i0, uint32_t *i1)
+{
+    const int64_t *ts = in->trace->t_s + se->first;
+    uint32_t lo = 0, hi = se->count;
+    while (lo < hi) { /* the first at or after from_s */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ts[mid] < in->from_s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *i0 = lo;
+    hi = se->count;
+    while (lo < hi) { /* the first after to_s */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ts[mid] <= in->to_s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *i1 = lo;
+}
+
+/* The steps of one workload's samples in the time range, before anything is
+ * allocated for it: *first = *last = -1 when it has none. A sample in
+ * [from_s, to_s] falls on a step in [0, n_steps). */
+static void wl_range(const struct replay_input *in, size_t s_first, size_t s_end, int64_t *first,
+                     int64_t *last)
+{
+    const struct trace *t = in->trace;
+    *first = *last = -1;
+    for (size_t s = s_first; s < s_end; s++) {
+        const struct trace_series *se = &t->series[s];
+        uint32_t i0, i1;
+        series_in_range(in, se, &i0, &i1);
+        if (i0 == i1)
+            continue;
+        int64_t k0 = step_of(in, t->t_s[se->first + i0]);
+        int64_t k1 = step_of(in, t->t_s[se->first + i1 - 1]);
+        if (*first < 0 || k0 < *first)
+            *first = k0;
+        if (k1 > *last)
+            *last = k1;
+    }
+}
+
+/* Builds the step-major table of one workload over its own steps, first_step to
+ * last_step (set by the caller, from wl_range). The scratch arrays stamp, stamp2,
+ * cursor and rowidx hold at least that many steps. */
 static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_t s_first,
                       size_t s_end, uint32_t *stamp, uint32_t *stamp2, uint32_t *cursor,
                       uint32_t *rowidx, size_t *order, char *err, size_t errlen)
@@ -545,7 +612,9 @@ static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_
         order[i] = s_first + i;
     sort_trace = t;
     qsort(order, n_ser, sizeof(*order), cmp_series);
-    w->row_off = calloc((size_t)in->n_steps + 1, sizeof(*w->row_off));
+    const int64_t k0 = w->first_step;
+    const int64_t n_k = w->last_step - k0 + 1;
+    w->row_off = calloc((size_t)n_k + 1, sizeof(*w->row_off));
     if (!w->row_off)
         return PS_ENOMEM;
     /* Containers of the workload, in order of first appearance. */
@@ -565,37 +634,34 @@ static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_
             w->n_c++;
         }
     }
-    /* Count pass: one row per (step, pod) with any sample. */
+    /* Count pass: one row per (step, pod) with any sample. Steps are counted from
+     * first_step here and below. */
     for (size_t oi = 0; oi < n_ser; oi++) {
         const struct trace_series *se = &t->series[order[oi]];
-        for (uint32_t i = 0; i < se->count; i++) {
-            int64_t ts = t->t_s[se->first + i];
-            if (ts < in->from_s || ts > in->to_s)
-                continue;
-            int64_t k = step_of(in, ts);
-            if (k < 0 || k >= in->n_steps)
-                continue;
-            w->n_samples++;
+        uint32_t i0, i1;
+        series_in_range(in, se, &i0, &i1);
+        w->n_samples += i1 - i0;
+        for (uint32_t i = i0; i < i1; i++) {
+            int64_t k = step_of(in, t->t_s[se->first + i]) - k0;
             if (stamp[k] != se->pod + 1) {
                 stamp[k] = se->pod + 1;
                 w->row_off[k + 1]++;
             }
         }
     }
-    w->first_step = -1;
-    w->last_step = -1;
-    for (int64_t k = 0; k < in->n_steps; k++) {
-        uint32_t n = w->row_off[k + 1];
-        if (n) {
-            if (w->first_step < 0)
-                w->first_step = k;
-            w->last_step = k;
-            if ((int32_t)n > w->max_pods)
-                w->max_pods = (int32_t)n;
-        }
-        w->row_off[k + 1] += w->row_off[k];
+    /* In locals: a store to w->max_pods could alias the offsets, and the sum
+     * would be reloaded from memory at every step. */
+    uint32_t *off = w->row_off, rows = 0;
+    int32_t max_pods = 0;
+    for (int64_t k = 0; k < n_k; k++) {
+        uint32_t n = off[k + 1];
+        if ((int32_t)n > max_pods)
+            max_pods = (int32_t)n;
+        rows += n;
+        off[k + 1] = rows;
     }
-    w->n_rows = w->row_off[in->n_steps];
+    w->max_pods = max_pods;
+    w->n_rows = rows;
     if (w->n_rows == 0)
         return 0;
     const size_t n_cells = (size_t)w->n_rows * w->n_c;
@@ -608,9 +674,8 @@ static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_
         w->cpu[i] = w->mem[i] = NAN;
     /* Fill pass: each pod takes the next free row of each step it has samples at.
      * stamp2 has its own markers, so the count pass's need no reset (pod ids are
-     * unique across workloads). */
-    for (int64_t k = 0; k < in->n_steps; k++)
-        cursor[k] = w->row_off[k];
+     * unique across workloads, and each workload marks only its own steps). */
+    memcpy(cursor, w->row_off, (size_t)n_k * sizeof(*cursor));
     struct pod_steps ps = {0};
     int rc = 0;
     for (size_t oi = 0; oi < n_ser && !rc; oi++) {
@@ -619,14 +684,11 @@ static int prepare_wl(struct replay_input *in, struct wl *w, uint32_t wid, size_
         for (c = 0; c < w->n_c; c++)
             if (w->cont[c] == se->container)
                 break;
-        for (uint32_t i = 0; i < se->count && !rc; i++) {
+        uint32_t i0, i1;
+        series_in_range(in, se, &i0, &i1);
+        for (uint32_t i = i0; i < i1 && !rc; i++) {
             size_t j = se->first + i;
-            int64_t ts = t->t_s[j];
-            if (ts < in->from_s || ts > in->to_s)
-                continue;
-            int64_t k = step_of(in, ts);
-            if (k < 0 || k >= in->n_steps)
-                continue;
+            int64_t k = step_of(in, t->t_s[j]) - k0;
             if (stamp2[k] != se->pod + 1) {
                 stamp2[k] = se->pod + 1;
                 rowidx[k] = cursor[k]++;
@@ -653,6 +715,7 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
 {
     struct replay_input *in = NULL;
     uint32_t *stamp = NULL, *stamp2 = NULL, *cursor = NULL, *rowidx = NULL;
+    int64_t *range = NULL; /* per workload id: its first and last step, -1 if none */
     size_t *order = NULL;
     void *scratch = NULL;
     int rc = PS_ENOMEM;
@@ -706,11 +769,49 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
         rc = REPLAY_ERULE;
         goto fail;
     }
+    /* Each workload's own steps, first: its table and the scratch arrays cover
+     * those, not the input's whole span, and the sum of them is what the runs
+     * will walk. */
+    range = malloc(2 * (size_t)t->n_workloads * sizeof(*range));
+    if (!range)
+        goto fail;
+    int64_t wl_steps = 0, widest = 0;
+    uint32_t widest_wid = 0;
+    size_t n_wl = 0; /* with samples in the time range */
+    for (size_t s = 0, wid = 0; wid < t->n_workloads; wid++) {
+        size_t s0 = s;
+        while (s < t->n_series && t->series[s].workload == wid)
+            s++;
+        int64_t *r = &range[2 * wid];
+        wl_range(in, s0, s, &r[0], &r[1]);
+        if (r[0] < 0)
+            continue;
+        n_wl++;
+        wl_steps += r[1] - r[0] + 1;
+        if (r[1] - r[0] + 1 > widest) {
+            widest = r[1] - r[0] + 1;
+            widest_wid = (uint32_t)wid;
+        }
+    }
+    if (wl_steps > REPLAY_MAX_WORKLOAD_STEPS) {
+        const int64_t *r = &range[2 * widest_wid];
+        snprintf(err, errlen,
+                 "%s: its %zu workloads span %lld steps of %llds in all, more than the %lld "
+                 "replay takes (the longest, %s: %lld steps, t=%llds to t=%llds); replay a "
+                 "part of the time with --from/--to",
+                 t->source ? t->source : "input", n_wl, (long long)wl_steps, (long long)in->step_s,
+                 (long long)REPLAY_MAX_WORKLOAD_STEPS, t->workloads[widest_wid], (long long)widest,
+                 (long long)(in->from_s + r[0] * in->step_s),
+                 (long long)(in->from_s + r[1] * in->step_s));
+        rc = REPLAY_EINPUT;
+        goto fail;
+    }
+    const size_t n_scratch = widest > 0 ? (size_t)widest : 1;
     in->wls = calloc(t->n_workloads, sizeof(*in->wls));
-    stamp = calloc((size_t)in->n_steps, sizeof(*stamp));
-    stamp2 = calloc((size_t)in->n_steps, sizeof(*stamp2));
-    cursor = calloc((size_t)in->n_steps, sizeof(*cursor));
-    rowidx = calloc((size_t)in->n_steps, sizeof(*rowidx));
+    stamp = calloc(n_scratch, sizeof(*stamp));
+    stamp2 = calloc(n_scratch, sizeof(*stamp2));
+    cursor = calloc(n_scratch, sizeof(*cursor));
+    rowidx = calloc(n_scratch, sizeof(*rowidx));
     order = malloc((t->n_series ? t->n_series : 1) * sizeof(*order));
     if (!in->wls || !stamp || !stamp2 || !cursor || !rowidx || !order)
         goto fail;
@@ -725,6 +826,8 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
             continue;
         struct wl *w = &in->wls[in->n_wls];
         memset(w, 0, sizeof(*w));
+        w->first_step = range[2 * wid];
+        w->last_step = range[2 * wid + 1];
         rc = prepare_wl(in, w, wid, s0, s, stamp, stamp2, cursor, rowidx, order, err, errlen);
         if (rc) {
             in->n_wls++;
@@ -784,10 +887,10 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
                 w->mem_lim0[c] = POLICY_UNSET;
             }
             int f1, f2;
-            fit_one(w, in->n_steps, c, w->cpu, &w->a_cpu[c], &f1,
-                    in->fallback_cpu == REPLAY_FALLBACK_FLOOR, scratch);
-            fit_one(w, in->n_steps, c, w->mem, &w->a_mem[c], &f2,
-                    in->fallback_mem == REPLAY_FALLBACK_FLOOR, scratch);
+            fit_one(w, c, w->cpu, &w->a_cpu[c], &f1, in->fallback_cpu == REPLAY_FALLBACK_FLOOR,
+                    scratch);
+            fit_one(w, c, w->mem, &w->a_mem[c], &f2, in->fallback_mem == REPLAY_FALLBACK_FLOOR,
+                    scratch);
             w->cpu_fit[c] = (uint8_t)f1;
             w->mem_fit[c] = (uint8_t)f2;
             w->fitted[c] = f1 || f2;
@@ -806,6 +909,7 @@ int replay_input_new(const struct trace *t, const struct replay_input_opts *opts
     free(stamp2);
     free(cursor);
     free(rowidx);
+    free(range);
     free(order);
     free(scratch);
     *out = in;
@@ -817,6 +921,7 @@ fail:
     free(stamp2);
     free(cursor);
     free(rowidx);
+    free(range);
     free(order);
     free(scratch);
     replay_input_free(in);
@@ -901,8 +1006,16 @@ static int bufs_reserve(struct bufs *b, size_t cells)
     return 0;
 }
 
-static void finish_scores(struct replay_scores *sc, const int32_t *day_changes, size_t n_days,
-                          int32_t *scratch)
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* changes: the change counts of the days that had any, n_changes of the n_days
+ * (every other day had none); sorted here. */
+static void finish_scores(struct replay_scores *sc, int32_t *changes, size_t n_changes,
+                          size_t n_days)
 {
     sc->cpu_slack = sc->cpu_request_sum > 0 ? sc->cpu_slack_sum / sc->cpu_request_sum : 0.0;
     sc->mem_slack = sc->mem_request_sum > 0 ? sc->mem_slack_sum / sc->mem_request_sum : 0.0;
@@ -911,23 +1024,17 @@ static void finish_scores(struct replay_scores *sc, const int32_t *day_changes, 
     sc->mem_over_request_fraction =
         sc->pod_samples ? (double)sc->mem_over / (double)sc->pod_samples : 0.0;
     sc->oom_per_pod_day = sc->pod_hours > 0 ? (double)sc->oom_events / (sc->pod_hours / 24.0) : 0;
-    if (n_days && day_changes) {
-        memcpy(scratch, day_changes, n_days * sizeof(*scratch));
-        /* Nearest rank, as the other percentiles of the report. */
-        for (size_t i = 1; i < n_days; i++) { /* insertion sort: n_days is small */
-            int32_t v = scratch[i];
-            size_t j = i;
-            while (j > 0 && scratch[j - 1] > v) {
-                scratch[j] = scratch[j - 1];
-                j--;
-            }
-            scratch[j] = v;
-        }
+    if (n_days) {
+        /* Nearest rank, as the other percentiles of the report, over every day:
+         * the days without changes come first. */
+        if (n_changes)
+            qsort(changes, n_changes, sizeof(*changes), cmp_i32);
         double r = ceil(0.99 * (double)n_days);
         size_t i = r < 1 ? 0 : (size_t)r - 1;
         if (i >= n_days)
             i = n_days - 1;
-        sc->changes_per_day_p99 = scratch[i];
+        const size_t none = n_days - n_changes;
+        sc->changes_per_day_p99 = i < none ? 0 : changes[i - none];
     }
 }
 
@@ -979,10 +1086,34 @@ struct run_ctx {
     const struct ps_policy *p;
     const struct replay_sink *sink;
     struct bufs b;
-    int32_t *day_changes; /* n_days per workload, all workloads */
+    /* Changes per day, only the days that had any: workload after workload, day
+     * after day (a workload's steps run in order). chg0 is the current
+     * workload's first, chg_day the day of the last. Proportional to the
+     * changes, not to the days times the workloads. */
+    int32_t *chg;
+    size_t n_chg, cap_chg, chg0, chg_day;
     size_t n_days;
     size_t done;
 };
+
+static int count_change(struct run_ctx *c, size_t day)
+{
+    if (c->n_chg > c->chg0 && c->chg_day == day) {
+        c->chg[c->n_chg - 1]++;
+        return 0;
+    }
+    if (c->n_chg == c->cap_chg) {
+        size_t cap = c->cap_chg ? 2 * c->cap_chg : 64;
+        int32_t *g = realloc(c->chg, cap * sizeof(*g));
+        if (!g)
+            return PS_ENOMEM;
+        c->chg = g;
+        c->cap_chg = cap;
+    }
+    c->chg[c->n_chg++] = 1;
+    c->chg_day = day;
+    return 0;
+}
 
 static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
                   struct replay_series *ser, struct pipeline_state *ps)
@@ -992,7 +1123,6 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
     const struct ps_policy *p = rc_->p;
     const uint32_t C = w->n_c;
     const double step_h = (double)in->step_s / 3600.0;
-    int32_t *days = rc_->day_changes + wi * rc_->n_days;
     struct sim sim;
     struct pipeline_decision dec;
     int rc;
@@ -1006,8 +1136,9 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
     }
     const int horizontal = p->horizontal.enabled;
     for (int64_t k = w->first_step; k <= w->last_step; k++) {
-        const uint32_t r0 = w->row_off[k];
-        const int32_t n = (int32_t)(w->row_off[k + 1] - r0);
+        const uint32_t *off = &w->row_off[k - w->first_step];
+        const uint32_t r0 = off[0];
+        const int32_t n = (int32_t)(off[1] - r0);
         if (n == 0)
             continue;
         /* Without a horizontal part the replicas are what the trace recorded;
@@ -1086,11 +1217,12 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
         sc->cpu_core_hours_requested += cpu_req_tot / 1000.0 * step_h;
         sc->mem_gib_hours_requested += mem_req_tot / GIB * step_h;
         if (ser) {
-            ser->replicas[k] = m;
-            ser->cpu_use_milli[k] = (float)cpu_use_tot;
-            ser->cpu_req_milli[k] = (float)cpu_req_tot;
-            ser->mem_use_bytes[k] = (float)mem_use_tot;
-            ser->mem_req_bytes[k] = (float)mem_req_tot;
+            const int64_t i = k - ser->first_step;
+            ser->replicas[i] = m;
+            ser->cpu_use_milli[i] = (float)cpu_use_tot;
+            ser->cpu_req_milli[i] = (float)cpu_req_tot;
+            ser->mem_use_bytes[i] = (float)mem_use_tot;
+            ser->mem_req_bytes[i] = (float)mem_req_tot;
         }
         rc_->done += (size_t)n * C;
         if (!ps)
@@ -1112,7 +1244,9 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
         };
         if ((rc = pipeline_step(ps, &obs, &dec)))
             return rc;
-        const size_t day = (size_t)((k * in->step_s) / 86400);
+        size_t day = (size_t)((k * in->step_s) / 86400);
+        if (day >= rc_->n_days)
+            day = rc_->n_days - 1;
         const uint8_t *owners = dec.coordinated ? dec.owner : NULL;
         if (dec.ownership_changed) {
             struct replay_decision d = {
@@ -1147,7 +1281,8 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
             };
             sim.m = dec.replicas_after;
             sc->scale_events++;
-            days[day < rc_->n_days ? day : rc_->n_days - 1]++;
+            if ((rc = count_change(rc_, day)))
+                return rc;
             if ((rc = emit(rc_->sink, &d)))
                 return rc;
         }
@@ -1185,7 +1320,8 @@ static int run_wl(struct run_ctx *rc_, size_t wi, struct replay_scores *sc,
             }
             sc->vertical_changes++;
             sc->pod_restarts += dec.pods_restarted;
-            days[day < rc_->n_days ? day : rc_->n_days - 1]++;
+            if ((rc = count_change(rc_, day)))
+                return rc;
         }
         if (rc_->sink && rc_->sink->progress && (k & 4095) == 0)
             rc_->sink->progress(rc_->sink->ctx, rc_->done, in->n_samples);
@@ -1199,7 +1335,6 @@ int replay_run(const struct replay_input *in, const struct ps_policy *p,
 {
     struct replay_result *r = NULL;
     struct run_ctx ctx = {.in = in, .p = p, .sink = sink};
-    int32_t *scratch = NULL;
     int rc;
     *out = NULL;
     rc = pipeline_policy_available(p, err, errlen);
@@ -1221,9 +1356,7 @@ int replay_run(const struct replay_input *in, const struct ps_policy *p,
     r->n_samples = in->n_samples;
     r->workloads = calloc(in->n_wls, sizeof(*r->workloads));
     ctx.n_days = (size_t)(((in->n_steps - 1) * in->step_s) / 86400) + 1;
-    ctx.day_changes = calloc(in->n_wls * ctx.n_days, sizeof(*ctx.day_changes));
-    scratch = calloc(in->n_wls * ctx.n_days, sizeof(*scratch));
-    if (!r->workloads || !ctx.day_changes || !scratch)
+    if (!r->workloads)
         goto fail;
     if (opts && opts->series) {
         r->series = calloc(in->n_wls, sizeof(*r->series));
@@ -1231,7 +1364,9 @@ int replay_run(const struct replay_input *in, const struct ps_policy *p,
             goto fail;
         for (size_t w = 0; w < in->n_wls; w++) {
             struct replay_series *s = &r->series[w];
-            size_t n = (size_t)in->n_steps;
+            s->first_step = in->wls[w].first_step;
+            s->n_steps = in->wls[w].last_step - in->wls[w].first_step + 1;
+            size_t n = (size_t)s->n_steps;
             s->replicas = calloc(n, sizeof(*s->replicas));
             s->cpu_use_milli = calloc(n, sizeof(float));
             s->cpu_req_milli = calloc(n, sizeof(float));
@@ -1252,6 +1387,7 @@ int replay_run(const struct replay_input *in, const struct ps_policy *p,
                 goto fail;
             }
         }
+        ctx.chg0 = ctx.n_chg;
         rc = run_wl(&ctx, w, &r->workloads[w], r->series ? &r->series[w] : NULL, ps);
         pipeline_state_free(ps);
         if (rc) {
@@ -1259,18 +1395,18 @@ int replay_run(const struct replay_input *in, const struct ps_policy *p,
                      pipeline_strerror(rc));
             goto fail;
         }
-        finish_scores(&r->workloads[w], ctx.day_changes + w * ctx.n_days, ctx.n_days, scratch);
+        finish_scores(&r->workloads[w], ctx.chg ? ctx.chg + ctx.chg0 : NULL, ctx.n_chg - ctx.chg0,
+                      ctx.n_days);
         add_scores(&r->totals, &r->workloads[w]);
         if (sink && sink->progress)
             sink->progress(sink->ctx, ctx.done, in->n_samples);
     }
     /* The total's p99 is over every (workload, day) pair. */
-    finish_scores(&r->totals, ctx.day_changes, in->n_wls * ctx.n_days, scratch);
+    finish_scores(&r->totals, ctx.chg, ctx.n_chg, in->n_wls * ctx.n_days);
     free(ctx.b.cpu);
     free(ctx.b.mem);
     free(ctx.b.oom);
-    free(ctx.day_changes);
-    free(scratch);
+    free(ctx.chg);
     *out = r;
     return 0;
 fail:
@@ -1279,8 +1415,7 @@ fail:
     free(ctx.b.cpu);
     free(ctx.b.mem);
     free(ctx.b.oom);
-    free(ctx.day_changes);
-    free(scratch);
+    free(ctx.chg);
     replay_result_free(r);
     return rc;
 }

@@ -334,6 +334,7 @@ static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"
 
 enum chart_kind { CHART_CPU, CHART_MEM, CHART_REPLICAS };
 
+/* The value at step k of the workload's own steps (struct replay_series). */
 static double series_value(const struct replay_series *s, enum chart_kind kind, int req, int64_t k)
 {
     switch (kind) {
@@ -347,7 +348,8 @@ static double series_value(const struct replay_series *s, enum chart_kind kind, 
 }
 
 /* Points of one line, at most MAX_POINTS: each bucket of steps shows its maximum,
- * so that a short peak stays visible. */
+ * so that a short peak stays visible. The steps outside the workload's own are
+ * 0: a bucket reads only those inside. */
 static void polyline(FILE *f, const struct replay_series *s, enum chart_kind kind, int req,
                      int64_t n_steps, double ymax, const char *style)
 {
@@ -357,7 +359,12 @@ static void polyline(FILE *f, const struct replay_series *s, enum chart_kind kin
     fprintf(f, "<polyline %s points=\"", style);
     for (int64_t b = 0; b * per < n_steps; b++) {
         double v = 0;
-        for (int64_t k = b * per; k < n_steps && k < (b + 1) * per; k++) {
+        int64_t lo = b * per - s->first_step, hi = (b + 1) * per - s->first_step;
+        if (lo < 0)
+            lo = 0;
+        if (hi > s->n_steps)
+            hi = s->n_steps;
+        for (int64_t k = lo; k < hi; k++) {
             double x = series_value(s, kind, req, k);
             if (x > v)
                 v = x;
@@ -388,7 +395,7 @@ static void chart(FILE *f, struct replay_result *const *runs, size_t n, size_t w
     static const char *const ids[] = {"cpu", "memory", "replicas"};
     double ymax = 0;
     for (size_t i = 0; i < n; i++)
-        for (int64_t k = 0; k < n_steps; k++) {
+        for (int64_t k = 0; k < runs[i]->series[w].n_steps; k++) {
             double a = series_value(&runs[i]->series[w], kind, 0, k);
             double b = series_value(&runs[i]->series[w], kind, 1, k);
             if (a > ymax)

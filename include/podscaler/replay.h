@@ -121,8 +121,12 @@ struct replay_scores {
     int64_t pod_samples, cpu_under, mem_over;
 };
 
-/* Time series for charts, per workload and step, when asked for. */
+/* Time series for charts, per workload and step, when asked for. The arrays
+ * cover the workload's own steps, first_step (counted from the input's first
+ * step) to first_step + n_steps - 1: from its first samples to its last. Outside
+ * them the workload did not run: every value is 0 there. */
 struct replay_series {
+    int64_t first_step, n_steps;
     int32_t *replicas;    /* simulated pods; 0 where the workload did not run */
     float *cpu_use_milli; /* total over pods */
     float *cpu_req_milli; /* total requested */

@@ -110,6 +110,8 @@ static void test_model_fit(void **state)
     assert_true(fabs(s->mem_slack - mem_slack) < EPS);
     assert_true(fabs(s->pod_hours - 16.0 / 60) < EPS);
     assert_true(fabs(s->cpu_core_hours_requested - 16 * 0.130 / 60) < EPS);
+    assert_int_equal(r->series[0].first_step, 0);
+    assert_int_equal(r->series[0].n_steps, 5);
     assert_int_equal(r->series[0].replicas[4], 6);
     assert_true(fabs(r->series[0].cpu_use_milli[4] - 180.0f) < 1e-3);
     assert_true(fabs(r->series[0].cpu_req_milli[2] - 390.0f) < 1e-3);
@@ -126,6 +128,59 @@ static void test_model_fit(void **state)
     assert_int_equal(replay_run(in, &p, &ro, NULL, &r, err, sizeof(err)), PIPELINE_EUNAVAILABLE);
     assert_null(r);
     assert_non_null(strstr(err, "policy 'hpa' is not available in this build"));
+    replay_input_free(in);
+}
+
+/* A workload's tables and chart series cover its own steps, not the input's: in
+ * build_varying, pods p3..p5 made a second workload that starts at step 3. */
+static void test_own_steps(void **state)
+{
+    (void)state;
+    struct built b;
+    build_varying(&b);
+    static char late[] = "late";
+    b.workloads[1] = late;
+    b.t.n_workloads = 2;
+    for (uint32_t pod = 3; pod < 6; pod++) {
+        b.series[pod].workload = 1;
+        b.pod_workload[pod] = 1;
+    }
+    struct replay_input *in;
+    char err[256];
+    struct replay_input_opts o = {.to_s = -1};
+    assert_int_equal(replay_rule_parse("max", &o.rule, err, sizeof(err)), 0);
+    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
+    struct replay_input_info info;
+    replay_input_get_info(in, &info);
+    assert_int_equal(info.n_workloads, 2);
+    assert_int_equal(info.n_steps, 5);
+    struct ps_policy p;
+    assert_int_equal(policy_builtin("static", &p), 0);
+    struct replay_result *r;
+    struct replay_run_opts ro = {.series = 1};
+    assert_int_equal(replay_run(in, &p, &ro, NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r->totals.pod_samples, 16);
+    /* web: pods p0..p2 at steps 0..4 (1, 2, 3, 3, 3 of them) */
+    assert_int_equal(r->series[0].first_step, 0);
+    assert_int_equal(r->series[0].n_steps, 5);
+    assert_int_equal(r->series[0].replicas[4], 3);
+    /* late: p3 at step 3, p3..p5 at step 4 */
+    assert_int_equal(r->series[1].first_step, 3);
+    assert_int_equal(r->series[1].n_steps, 2);
+    assert_int_equal(r->series[1].replicas[0], 1);
+    assert_int_equal(r->series[1].replicas[1], 3);
+    assert_true(fabs(r->series[1].cpu_use_milli[1] - 3 * 30.0f) < 1e-3);
+    assert_true(fabs(r->workloads[1].pod_hours - 4.0 / 60) < EPS);
+    /* The charts read the series by the workload's own steps. */
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    assert_non_null(f);
+    assert_int_equal(replay_write(f, REPLAY_FORMAT_HTML, in, &r, 1, 0), 0);
+    fclose(f);
+    assert_non_null(strstr(html, "<h2>late</h2>"));
+    free(html);
+    replay_result_free(r);
     replay_input_free(in);
 }
 
@@ -1048,6 +1103,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_fit),
+        cmocka_unit_test(test_own_steps),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_fixed_rule_and_scores),

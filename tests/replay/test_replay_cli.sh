@@ -199,6 +199,57 @@ for fmt in table json csv html; do
     --decisions "$tmp/absurd.jsonl" --initial-requests 'max*1000'
 done
 
+# ---- sparse inputs: memory by each workload's own steps, not by the input's span ----
+# under_256m CMD...: runs CMD with 256 MB of address space (not under AddressSanitizer,
+# whose shadow memory alone is terabytes of it).
+under_256m() {
+  if grep -q __asan_init "$ps" 2>/dev/null; then "$@"; else (ulimit -v 262144 && exec "$@"); fi
+}
+# 20 workloads sampled at 0 and 10 s, one more once at 9e8 s: 9e7 steps of 10 s. Step
+# tables as long as the span for every workload were 7 GB; each workload's own are 2 steps.
+{
+  echo "t_seconds,workload,pod,container,cpu_millicores,memory_bytes"
+  for w in $(seq 0 19); do
+    echo "0,w$w,w$w-p0,main,100,1000000"
+    echo "10,w$w,w$w-p0,main,120,1000000"
+  done
+  echo "900000000,far,far-p0,main,100,1000000"
+} >"$tmp/sparse.csv"
+for fmt in json html; do
+  expect_rc 0 "sparse input $fmt" under_256m "$ps" replay "$tmp/sparse.csv" -q --format "$fmt" \
+    --decisions "$tmp/sparse.jsonl" -o "$tmp/sparse.$fmt"
+done
+check_sparse() {
+  python3 - "$tmp/sparse.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+i = d["input"]
+assert (i["workloads"], i["samples"], i["steps"]) == (21, 41, 90000001), i
+for p in d["policies"]:
+    assert abs(p["totals"]["pod_hours"] - 41 * 10 / 3600) < 1e-9, p["totals"]
+PY
+}
+check_sparse && ok || bad "sparse input: the JSON report"
+grep -qs '<section class="workload"><h2>far</h2>' "$tmp/sparse.html" && ok || bad "sparse input: no chart of far"
+# 30 workloads each sampled at 0, 10 s and 9e8 s: 2.7e9 workload-steps, more than replay
+# takes (2^28): refused before any of it is allocated, the file, steps and workloads named.
+{
+  echo "t_seconds,workload,pod,container,cpu_millicores,memory_bytes"
+  for w in $(seq 0 29); do
+    for t in 0 10 900000000; do echo "$t,w$w,w$w-p0,main,100,1000000"; done
+  done
+} >"$tmp/wide.csv"
+expect_rc 1 "too many workload-steps" under_256m "$ps" replay "$tmp/wide.csv" -q
+expect_err "wide.csv: its 30 workloads span 2700000030 steps of 10s in all, more than the 268435456" "too many workload-steps"
+expect_err "(the longest, w0: 90000001 steps, t=0s to t=900000000s)" "too many workload-steps"
+expect_err "--from/--to" "too many workload-steps"
+[ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "too many workload-steps: the error is not one line"
+expect_rc 0 "too many workload-steps, --to" under_256m "$ps" replay "$tmp/wide.csv" -q --to 1h
+# A span of more than 1e8 steps is refused whatever the workloads.
+printf 't_seconds,workload,pod,container,cpu_millicores,memory_bytes\n0,w,p,main,1,1\n10,w,p,main,1,1\n2500000000,x,q,main,1,1\n' >"$tmp/span.csv"
+expect_rc 1 "span too long" under_256m "$ps" replay "$tmp/span.csv" -q
+expect_err "span.csv: 250000001 steps of 10s: the span is too long for its step" "span too long"
+
 # ---- golden decisions and scores ----
 # golden <csv> <policy> <expected jsonl> <rule>
 golden() {
