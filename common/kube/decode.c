@@ -99,21 +99,39 @@ void kd_init(struct kd *d, struct kobj_arena *a, struct kobj_error *err, const c
     memset(err, 0, sizeof *err);
 }
 
+/* Appends n bytes of s to the path, cut where the path is full. The path is
+ * built on every field the decoders enter and read only on an error, so this
+ * is a copy, not a printf (a fifth of the decode time of a PodMetricsList). */
+static void path_append(struct kd *d, const char *s, size_t n)
+{
+    const size_t room = sizeof d->path - 1 - d->len;
+    if (n > room)
+        n = room;
+    memcpy(d->path + d->len, s, n);
+    d->len += n;
+    d->path[d->len] = '\0';
+}
+
 size_t kd_push(struct kd *d, const char *key)
 {
     size_t old = d->len;
-    int n = snprintf(d->path + d->len, sizeof d->path - d->len, ".%s", key);
-    if (n > 0)
-        d->len += (size_t)n < sizeof d->path - d->len ? (size_t)n : sizeof d->path - d->len - 1;
+    path_append(d, ".", 1);
+    path_append(d, key, strlen(key));
     return old;
 }
 
 size_t kd_push_index(struct kd *d, size_t i)
 {
     size_t old = d->len;
-    int n = snprintf(d->path + d->len, sizeof d->path - d->len, "[%zu]", i);
-    if (n > 0)
-        d->len += (size_t)n < sizeof d->path - d->len ? (size_t)n : sizeof d->path - d->len - 1;
+    char buf[24];
+    size_t n = sizeof buf;
+    buf[--n] = ']';
+    do {
+        buf[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    buf[--n] = '[';
+    path_append(d, buf + n, sizeof buf - n);
     return old;
 }
 
