@@ -31,7 +31,7 @@
 /* How long a write waits for another process's lock before STORE_EBUSY. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-static const char *const migrations[] = {STORE_SCHEMA_V1, STORE_SCHEMA_V2};
+static const char *const migrations[] = {STORE_SCHEMA_V1, STORE_SCHEMA_V2, STORE_SCHEMA_V3};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "one migration step per schema version");
 
@@ -453,11 +453,12 @@ int store_open(const char *path, unsigned flags, struct store **out, char *errbu
             sqlite3_close(rodb);
             return STORE_EFOREIGN;
         }
-        if (!rdwr && fs.version < STORE_SCHEMA_VERSION) {
+        if (!rdwr && fs.version < STORE_SCHEMA_READ_MIN) {
             errf(errbuf, errlen,
-                 "%s: podscaler history of schema version %lld, older than this podscaler's "
-                 "(%d): open it read-write once (e.g. podscaler record) to migrate it",
-                 path, (long long)fs.version, STORE_SCHEMA_VERSION);
+                 "%s: podscaler history of schema version %lld, older than this podscaler "
+                 "reads (%d to %d): open it read-write once (e.g. podscaler record) to "
+                 "migrate it",
+                 path, (long long)fs.version, STORE_SCHEMA_READ_MIN, STORE_SCHEMA_VERSION);
             sqlite3_close(rodb);
             return PS_EVERSION;
         }
@@ -473,6 +474,8 @@ int store_open(const char *path, unsigned flags, struct store **out, char *errbu
     ps__map_init(&st->wl_ids);
     ps__map_init(&st->pod_ids);
     ps__map_init(&st->ctr_ids);
+    ps__map_init(&st->ctr_noted);
+    ps__map_init(&st->wl_noted);
     st->rdwr = rdwr;
     if (!rdwr) {
         st->db = rodb;
@@ -517,6 +520,8 @@ static void clear_caches(struct store *st)
     ps__map_clear(&st->wl_ids);
     ps__map_clear(&st->pod_ids);
     ps__map_clear(&st->ctr_ids);
+    ps__map_clear(&st->ctr_noted);
+    ps__map_clear(&st->wl_noted);
 }
 
 void store_close(struct store *st)
@@ -525,15 +530,18 @@ void store_close(struct store *st)
         return;
     if (st->in_batch || st->in_read)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_stmt **stmts[] = {&st->s_wl_sel,    &st->s_wl_ins,   &st->s_pod_sel,  &st->s_pod_ins,
-                              &st->s_ctr_sel,   &st->s_ctr_ins,  &st->s_sample,   &st->s_replicas,
-                              &st->s_resources, &st->s_decision, &st->s_ckpt_put, &st->s_ckpt_get};
+    sqlite3_stmt **stmts[] = {
+        &st->s_wl_sel,   &st->s_wl_ins,   &st->s_pod_sel,  &st->s_pod_ins,   &st->s_ctr_sel,
+        &st->s_ctr_ins,  &st->s_sample,   &st->s_replicas, &st->s_resources, &st->s_decision,
+        &st->s_ckpt_put, &st->s_ckpt_get, &st->s_ctr_note, &st->s_wl_note,   &st->s_sample_chunk};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(*stmts[i]);
     sqlite3_close_v2(st->db);
     ps__map_fini(&st->wl_ids);
     ps__map_fini(&st->pod_ids);
     ps__map_fini(&st->ctr_ids);
+    ps__map_fini(&st->ctr_noted);
+    ps__map_fini(&st->wl_noted);
     free(st->path);
     free(st);
 }
@@ -565,7 +573,9 @@ int store_commit_batch(struct store *st)
 {
     if (!st->in_batch)
         return store__fail(st, STORE_EBATCH, "commit without a batch");
-    int rc = store__exec(st, "COMMIT");
+    int rc = store__flush_samples(st);
+    if (!rc)
+        rc = store__exec(st, "COMMIT");
     if (rc) {
         /* A failed COMMIT may leave the transaction open; end it so the
          * handle stays usable, and forget ids the rollback took away. */
@@ -574,6 +584,7 @@ int store_commit_batch(struct store *st)
         clear_caches(st);
     }
     st->in_batch = 0;
+    st->n_pend = 0;
     return rc;
 }
 
@@ -583,6 +594,7 @@ void store_rollback_batch(struct store *st)
         return;
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_batch = 0;
+    st->n_pend = 0;
     clear_caches(st);
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store_int.h"
 
@@ -136,9 +137,6 @@ static int64_t value_int_or_none(sqlite3_value *v)
 struct cb_container {
     store_container_cb fn;
 };
-struct cb_sample {
-    store_sample_cb fn;
-};
 struct cb_resources {
     store_resources_cb fn;
 };
@@ -170,24 +168,102 @@ int store_for_each_container(struct store *st, store_container_cb cb, void *ctx)
                 row_container, &c, ctx, NULL, 0);
 }
 
-static int row_sample(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
+/* The samples in the table's order (time, then container), for regrouping. */
+struct sample_rows {
+    struct sample_row {
+        int64_t cid, t, cpu, mem;
+    } * r;
+    size_t n, cap;
+};
+
+static int row_collect(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)
 {
+    (void)ctx;
+    struct sample_rows *rows = cb;
     sqlite3_value *v[4];
     int rc = fetch_row(st, s, "samples", "IIII", v);
     if (rc)
         return rc;
-    return ((struct cb_sample *)cb)
-        ->fn(ctx, sqlite3_value_int64(v[0]), sqlite3_value_int64(v[1]), sqlite3_value_int64(v[2]),
-             sqlite3_value_int64(v[3]));
+    if (rows->n == rows->cap) {
+        size_t cap = rows->cap ? rows->cap * 2 : 4096;
+        struct sample_row *grown = realloc(rows->r, cap * sizeof *grown);
+        if (!grown)
+            return store__fail(st, PS_ENOMEM, "out of memory");
+        rows->r = grown;
+        rows->cap = cap;
+    }
+    rows->r[rows->n++] = (struct sample_row){sqlite3_value_int64(v[0]), sqlite3_value_int64(v[1]),
+                                             sqlite3_value_int64(v[2]), sqlite3_value_int64(v[3])};
+    return 0;
+}
+
+static int cmp_cid_t(const void *a, const void *b)
+{
+    const struct sample_row *x = a, *y = b;
+    if (x->cid != y->cid)
+        return x->cid < y->cid ? -1 : 1;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+/*
+ * The table is keyed by (t, container_id) (schema v3) and read in that order,
+ * which is one sequential walk; the rows are then regrouped by container in
+ * memory. Container ids are dense (INTEGER PRIMARY KEY), so the regrouping is
+ * a counting sort, stable, so each container's rows stay in time order; ids
+ * spread far wider than the rows (a history edited by hand) are sorted instead.
+ */
+static int regroup(struct store *st, struct sample_rows *rows)
+{
+    if (rows->n < 2)
+        return 0;
+    int64_t lo = rows->r[0].cid, hi = lo;
+    for (size_t i = 1; i < rows->n; i++) {
+        if (rows->r[i].cid < lo)
+            lo = rows->r[i].cid;
+        if (rows->r[i].cid > hi)
+            hi = rows->r[i].cid;
+    }
+    /* hi - lo can overflow only when the ids are far apart: sort those. */
+    const uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    if (span > 2 * (uint64_t)rows->n + 65536) {
+        qsort(rows->r, rows->n, sizeof *rows->r, cmp_cid_t);
+        return 0;
+    }
+    size_t *at = calloc((size_t)span + 2, sizeof *at);
+    struct sample_row *out = malloc(rows->n * sizeof *out);
+    if (!at || !out) {
+        free(at);
+        free(out);
+        return store__fail(st, PS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < rows->n; i++)
+        at[(uint64_t)rows->r[i].cid - (uint64_t)lo + 1]++;
+    for (uint64_t k = 1; k <= span + 1; k++)
+        at[k] += at[k - 1];
+    for (size_t i = 0; i < rows->n; i++)
+        out[at[(uint64_t)rows->r[i].cid - (uint64_t)lo]++] = rows->r[i];
+    free(at);
+    free(rows->r);
+    rows->r = out;
+    rows->cap = rows->n;
+    return 0;
 }
 
 int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx)
 {
-    struct cb_sample c = {cb};
-    return walk(st,
-                "SELECT container_id, t, cpu_milli, mem_bytes FROM samples "
-                "ORDER BY container_id, t",
-                row_sample, &c, ctx, NULL, 0);
+    struct sample_rows rows = {0};
+    int rc = walk(st,
+                  "SELECT container_id, t, cpu_milli, mem_bytes FROM samples ORDER BY t, "
+                  "container_id",
+                  row_collect, &rows, NULL, NULL, 0);
+    if (!rc)
+        rc = regroup(st, &rows);
+    for (size_t i = 0; !rc && i < rows.n; i++) {
+        const struct sample_row *r = &rows.r[i];
+        rc = cb(ctx, r->cid, r->t, r->cpu, r->mem);
+    }
+    free(rows.r);
+    return rc;
 }
 
 static int row_resources(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)

@@ -67,4 +67,47 @@
     "CREATE INDEX decisions_t ON decisions(t);\n"                                                  \
     "CREATE INDEX decisions_workload ON decisions(workload_id, t);\n"
 
+/* Version 3: samples and replica counts keyed by time first, (t, container_id)
+ * and (t, workload_id). Keyed by container first, as before, every poll wrote
+ * one row into each container's own b-tree leaf: at steady state a poll of N
+ * containers dirtied N pages (4 KiB each into the WAL) and the write time grew
+ * with the history. Keyed by time, a poll appends its rows to the right edge of
+ * the tree, and pruning is one range delete at the left edge. Readers that want
+ * a container's samples together regroup them (store_for_each_sample).
+ *
+ * Pruning needs to know which names no row refers to any more, which the
+ * time-major keys cannot answer without a scan: containers and workloads keep
+ * last_t, a time at most STORE_NOTE_S older than their latest sample (latest
+ * replica count for a workload) and NULL while they have none. Writers update
+ * it when a row is at least STORE_NOTE_S past the value they last wrote, so the
+ * cost is one small update per container per hour, not per poll. */
+#define STORE_NOTE_S   3600
+#define STORE_NOTE_SQL "3600" /* STORE_NOTE_S, for SQL text */
+#define STORE_SCHEMA_V3                                                                            \
+    "ALTER TABLE containers ADD COLUMN last_t INTEGER;\n"                                          \
+    "UPDATE containers SET last_t = (SELECT max(t) FROM samples s\n"                               \
+    "  WHERE s.container_id = containers.id);\n"                                                   \
+    "ALTER TABLE workloads ADD COLUMN last_t INTEGER;\n"                                           \
+    "UPDATE workloads SET last_t = (SELECT max(t) FROM replicas r\n"                               \
+    "  WHERE r.workload_id = workloads.id);\n"                                                     \
+    "CREATE TABLE samples_v3(\n"                                                                   \
+    "  container_id INTEGER NOT NULL,\n"                                                           \
+    "  t INTEGER NOT NULL,\n"                                                                      \
+    "  cpu_milli INTEGER NOT NULL CHECK(cpu_milli >= 0),\n"                                        \
+    "  mem_bytes INTEGER NOT NULL CHECK(mem_bytes >= 0),\n"                                        \
+    "  PRIMARY KEY(t, container_id)) WITHOUT ROWID;\n"                                             \
+    "INSERT INTO samples_v3(container_id, t, cpu_milli, mem_bytes)\n"                              \
+    "  SELECT container_id, t, cpu_milli, mem_bytes FROM samples ORDER BY t, container_id;\n"      \
+    "DROP TABLE samples;\n"                                                                        \
+    "ALTER TABLE samples_v3 RENAME TO samples;\n"                                                  \
+    "CREATE TABLE replicas_v3(\n"                                                                  \
+    "  workload_id INTEGER NOT NULL,\n"                                                            \
+    "  t INTEGER NOT NULL,\n"                                                                      \
+    "  replicas INTEGER NOT NULL CHECK(replicas >= 0),\n"                                          \
+    "  PRIMARY KEY(t, workload_id)) WITHOUT ROWID;\n"                                              \
+    "INSERT INTO replicas_v3(workload_id, t, replicas)\n"                                          \
+    "  SELECT workload_id, t, replicas FROM replicas ORDER BY t, workload_id;\n"                   \
+    "DROP TABLE replicas;\n"                                                                       \
+    "ALTER TABLE replicas_v3 RENAME TO replicas;\n"
+
 #endif

@@ -37,7 +37,10 @@
 #define STORE_APPLICATION_ID 0x506F6453
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+/* The oldest schema a read-only open reads as it is (older ones must be
+ * migrated by a read-write open first). */
+#define STORE_SCHEMA_READ_MIN 2
 
 /* Default retention: the VPA recommender's default history length
  * (--history-length=8d, vertical-pod-autoscaler/pkg/recommender). */
@@ -147,7 +150,8 @@ int store_for_each_container(struct store *st, store_container_cb cb, void *ctx)
 
 typedef int (*store_sample_cb)(void *ctx, int64_t container_id, int64_t t_s, int64_t cpu_milli,
                                int64_t mem_bytes);
-/* Samples ordered by (container id, time). */
+/* Samples ordered by (container id, time). The rows are held in memory to be
+ * regrouped (32 bytes each): the table is keyed by time. */
 int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx);
 
 typedef int (*store_resources_cb)(void *ctx, int64_t container_id, int64_t t_s,

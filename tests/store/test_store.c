@@ -186,7 +186,7 @@ static void test_migrate_v1(void **state)
     assert_int_equal(file_sum(p), before);
 
     st = open_rw(p);
-    assert_int_equal(store_schema_version(st), 2);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
     assert_int_equal(store_begin_batch(st), 0);
     assert_int_equal(
         store_add_resources(st, "ns/old", "old-1", "app", 500, 100, STORE_NONE, 200, STORE_NONE),
@@ -194,7 +194,7 @@ static void test_migrate_v1(void **state)
     assert_int_equal(store_add_sample(st, "ns/old", "old-1", "app", 620, 9, 90), 0);
     assert_int_equal(store_commit_batch(st), 0);
     store_close(st);
-    assert_int_equal(sql_int(p, "PRAGMA user_version"), 2);
+    assert_int_equal(sql_int(p, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(sql_int(p, "SELECT count(*) FROM samples"), 3);
     assert_int_equal(sql_int(p, "SELECT count(*) FROM sqlite_schema WHERE name = 'decisions_t'"),
                      1);
@@ -209,6 +209,131 @@ static void test_migrate_v1(void **state)
     assert_int_equal(t->cpu_request_milli[0], 100);
     assert_int_equal(t->cpu_limit_milli[2], 200);
     assert_true(t->mem_request_bytes == NULL); /* never set: no column */
+    trace_free(t);
+}
+
+/* Version 2 added resources and two indexes; samples and replicas were still
+ * keyed by container (workload) first. */
+static const char *const v2_extra_sql =
+    "CREATE TABLE resources(container_id INTEGER NOT NULL, t INTEGER NOT NULL, cpu_request_milli "
+    "INTEGER CHECK(cpu_request_milli >= 0), mem_request_bytes INTEGER CHECK(mem_request_bytes >= "
+    "0), cpu_limit_milli INTEGER CHECK(cpu_limit_milli >= 0), mem_limit_bytes INTEGER "
+    "CHECK(mem_limit_bytes >= 0), PRIMARY KEY(container_id, t)) WITHOUT ROWID;"
+    "CREATE INDEX decisions_t ON decisions(t);"
+    "CREATE INDEX decisions_workload ON decisions(workload_id, t);"
+    "PRAGMA user_version = 2;"
+    "INSERT INTO workloads VALUES(2, 'ns/two');"
+    "INSERT INTO pods VALUES(2, 2, 'two-1');"
+    "INSERT INTO containers VALUES(2, 2, 'app'), (3, 2, 'side');"
+    "INSERT INTO samples VALUES(3, 500, 1, 10), (2, 560, 2, 20), (3, 560, 3, 30), (2, 500, 4, 40);"
+    "INSERT INTO replicas VALUES(2, 560, 3), (1, 500, 1), (2, 500, 2);"
+    "INSERT INTO resources VALUES(2, 500, 100, NULL, NULL, NULL);";
+
+/* A version 2 history reads as it is, and a read-write open re-keys its samples
+ * and replica counts by time without losing a row. */
+static void test_migrate_v2(void **state)
+{
+    (void)state;
+    const char *p = new_path();
+    sql(p, v1_sql);
+    sql(p, v2_extra_sql);
+    uint64_t before = file_sum(p);
+    struct store *st;
+    assert_int_equal(store_open(p, STORE_RDONLY, &st, msg, sizeof msg), 0);
+    assert_int_equal(store_schema_version(st), 2);
+    store_close(st);
+    struct trace *t;
+    struct trace_error err;
+    assert_int_equal(trace_load_db(p, &t, &err), 0);
+    assert_int_equal(t->n_samples, 6);
+    trace_free(t);
+    assert_int_equal(file_sum(p), before);
+
+    st = open_rw(p);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+    store_close(st);
+    assert_int_equal(sql_int(p, "SELECT count(*) FROM samples"), 6);
+    assert_int_equal(sql_int(p, "SELECT count(*) FROM replicas"), 3);
+    assert_int_equal(sql_int(p, "SELECT sum(cpu_milli * mem_bytes) FROM samples"),
+                     7 * 70 + 8 * 80 + 1 * 10 + 2 * 20 + 3 * 30 + 4 * 40);
+    assert_int_equal(sql_int(p, "SELECT count(*) FROM sqlite_schema WHERE name = 'samples' AND "
+                                "sql LIKE '%PRIMARY KEY(t, container_id)%'"),
+                     1);
+    assert_int_equal(sql_int(p, "SELECT count(*) FROM sqlite_schema WHERE name = 'replicas' AND "
+                                "sql LIKE '%PRIMARY KEY(t, workload_id)%'"),
+                     1);
+    /* last_t of every name with rows is its latest row's time. */
+    assert_int_equal(sql_int(p, "SELECT last_t FROM containers WHERE id = 1"), 560);
+    assert_int_equal(sql_int(p, "SELECT last_t FROM containers WHERE id = 3"), 560);
+    assert_int_equal(sql_int(p, "SELECT last_t FROM workloads WHERE id = 1"), 500);
+    assert_int_equal(sql_int(p, "SELECT last_t FROM workloads WHERE id = 2"), 560);
+
+    /* Read back per container, each in time order, as before the migration. */
+    assert_int_equal(trace_load_db(p, &t, &err), 0);
+    assert_int_equal(t->n_samples, 6);
+    assert_int_equal(t->n_series, 3);
+    for (size_t i = 0; i < t->n_series; i++)
+        for (uint32_t k = 1; k < t->series[i].count; k++)
+            assert_true(t->t_s[t->series[i].first + k] > t->t_s[t->series[i].first + k - 1]);
+    trace_free(t);
+}
+
+/* Pruning reads "no sample left" from last_t, which lags the latest sample by
+ * less than STORE_NOTE_S: a container whose last sample is that close to the
+ * cutoff waits for a later prune; one further off goes at once. */
+static void test_prune_names_lag(void **state)
+{
+    (void)state;
+    const char *p = new_path();
+    struct store *st = open_rw(p);
+    const int64_t t0 = 1700000000;
+    assert_int_equal(store_begin_batch(st), 0);
+    /* A sample every minute: last_t is written on the first and then hourly. */
+    for (int64_t m = 0; m <= 150; m++) {
+        assert_int_equal(store_add_sample(st, "ns/a", "a-1", "app", t0 + m * 60, 1, 1), 0);
+        if (m <= 30)
+            assert_int_equal(store_add_sample(st, "ns/b", "b-1", "app", t0 + m * 60, 1, 1), 0);
+    }
+    assert_int_equal(store_commit_batch(st), 0);
+    assert_int_equal(sql_int(p, "SELECT last_t FROM containers WHERE name = 'app' AND pod_id = "
+                                "(SELECT id FROM pods WHERE name = 'b-1')"),
+                     t0);
+    /* Cutoff 40 minutes in: b-1's samples are all gone, but its last_t (t0) is
+     * within the hour, so its names stay. */
+    struct store_prune_stats ps;
+    assert_int_equal(store_prune(st, t0 + 40 * 60 + 3600, 3600, &ps), 0);
+    assert_int_equal(ps.samples, 40 + 31);
+    assert_int_equal(ps.containers, 0);
+    /* An hour later they go. a-1, sampled throughout, stays. */
+    assert_int_equal(store_prune(st, t0 + 61 * 60 + 3600, 3600, &ps), 0);
+    assert_int_equal(ps.containers, 1);
+    assert_int_equal(ps.pods, 1);
+    assert_int_equal(ps.workloads, 1);
+    store_close(st);
+    assert_int_equal(sql_int(p, "SELECT count(*) FROM containers"), 1);
+    assert_int_equal(sql_int(p, "SELECT min(t) FROM samples"), t0 + 61 * 60);
+}
+
+/* Container ids far apart (a history edited by hand) are regrouped too. */
+static void test_sparse_container_ids(void **state)
+{
+    (void)state;
+    const char *p = new_path();
+    struct store *st = open_rw(p);
+    store_close(st);
+    sql(p, "INSERT INTO workloads(id, name) VALUES(1, 'ns/w');"
+           "INSERT INTO pods VALUES(1, 1, 'w-1');"
+           "INSERT INTO containers(id, pod_id, name) VALUES(5, 1, 'a'), (4000000000000, 1, 'b');"
+           "INSERT INTO samples VALUES(4000000000000, 10, 1, 1), (5, 10, 2, 2), "
+           "(4000000000000, 20, 3, 3), (5, 20, 4, 4), (5, 30, 5, 5);");
+    struct trace *t;
+    struct trace_error err;
+    assert_int_equal(trace_load_db(p, &t, &err), 0);
+    assert_int_equal(t->n_series, 2);
+    assert_int_equal(t->series[0].count, 3);
+    assert_int_equal(t->cpu_milli[t->series[0].first + 2], 5);
+    assert_int_equal(t->series[1].count, 2);
+    assert_int_equal(t->cpu_milli[t->series[1].first + 1], 3);
     trace_free(t);
 }
 
@@ -649,6 +774,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_reopen),
         cmocka_unit_test(test_migrate_v1),
+        cmocka_unit_test(test_migrate_v2),
+        cmocka_unit_test(test_prune_names_lag),
+        cmocka_unit_test(test_sparse_container_ids),
         cmocka_unit_test(test_refuse_bad_files),
         cmocka_unit_test(test_refuse_bad_values),
         cmocka_unit_test(test_blank_files),
