@@ -28,7 +28,8 @@ struct json_t; /* jansson's, for policy_from_json(); not included here */
 
 #define POLICY_UNSET INT64_MIN
 
-#define POLICY_NAME_MAX       64
+/* A Kubernetes object name (RFC 1123 subdomain) is at most 253 bytes. */
+#define POLICY_NAME_MAX       254
 #define POLICY_API_VERSION    "podscaler.io/v1alpha1" /* the custom resource's */
 #define POLICY_MAX_METRICS    8
 #define POLICY_MAX_RULES      8
@@ -162,12 +163,12 @@ struct policy_coordination {
 };
 
 struct ps_policy {
-    char name[POLICY_NAME_MAX];
     uint8_t mode;       /* enum policy_mode */
     uint8_t bottleneck; /* enum policy_bottleneck; COORDINATED only */
     struct policy_horizontal horizontal;
     struct policy_vertical vertical;
     struct policy_coordination coordination;
+    char name[POLICY_NAME_MAX]; /* last: the decision paths never read it */
 };
 
 /* Module error codes (PS_ERANGE_REPLAY_FIRST range, shared with replay.h). */

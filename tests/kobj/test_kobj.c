@@ -418,6 +418,17 @@ static void test_podscaler(void **state)
     assert_int_equal(ps.n_conditions, 1);
     kobj_podscaler_free(&ps);
 
+    /* A name as long as Kubernetes allows (253 bytes) names the policy whole. */
+    char longname[254];
+    memset(longname, 'w', 253);
+    longname[253] = '\0';
+    json_t *named = json_deep_copy(j);
+    json_object_set_new(json_object_get(named, "metadata"), "name", json_string(longname));
+    assert_int_equal(kobj_decode_podscaler(named, &ps, &err), 0);
+    assert_string_equal(ps.policy.name, longname);
+    kobj_podscaler_free(&ps);
+    json_decref(named);
+
     /* a policy error keeps the policy decoder's field as the path */
     json_t *bad = json_deep_copy(j);
     mutate(bad, "spec.horizontal.maxReplicas", json_string("forty"));

@@ -320,6 +320,25 @@ static void test_bad(void **state)
     }
 }
 
+/* Object names are RFC 1123 subdomains, up to 253 bytes: kept whole, not cut at
+ * some shorter buffer (two long names sharing a prefix would merge). */
+static void test_long_names(void **state)
+{
+    (void)state;
+    char name[300], text[400], err[512];
+    struct ps_policy p;
+    memset(name, 'a', 253);
+    name[120] = '.';
+    name[253] = '\0';
+    snprintf(text, sizeof text, "kind: PodScaler\nmetadata: {name: %s}\nspec: {}\n", name);
+    assert_int_equal(load(text, &p, err, sizeof err), 0);
+    assert_string_equal(p.name, name);
+    strcat(name, "a");
+    snprintf(text, sizeof text, "kind: PodScaler\nmetadata: {name: %s}\nspec: {}\n", name);
+    assert_int_not_equal(load(text, &p, err, sizeof err), 0);
+    assert_non_null(strstr(err, "metadata.name: must be a string of 1 to 253 bytes"));
+}
+
 static void test_coordination(void **state)
 {
     (void)state;
@@ -430,9 +449,13 @@ static void test_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtins),           cmocka_unit_test(test_full_yaml),
-        cmocka_unit_test(test_json_and_bare_spec), cmocka_unit_test(test_bad),
-        cmocka_unit_test(test_coordination),       cmocka_unit_test(test_file),
+        cmocka_unit_test(test_builtins),
+        cmocka_unit_test(test_full_yaml),
+        cmocka_unit_test(test_json_and_bare_spec),
+        cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_long_names),
+        cmocka_unit_test(test_coordination),
+        cmocka_unit_test(test_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
