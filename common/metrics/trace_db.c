@@ -8,6 +8,7 @@
  * is 0, t0_unix_s keeping the absolute origin.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct db_load {
     unsigned opt_mask;
     int64_t cur_v[TB_N_OPT];
     int64_t cur_id;
+    bool have_cur; /* cur_id is set: any int64 is a container id a file may hold */
     long rows;
 };
 
@@ -92,7 +94,7 @@ static int on_sample(void *ctx, int64_t cid, int64_t t, int64_t cpu, int64_t mem
 {
     struct db_load *L = ctx;
     L->rows++;
-    if (cid != L->cur_id) {
+    if (!L->have_cur || cid != L->cur_id) {
         /* Both walks are in container id order: advance, never search. */
         while (L->cur < L->n_c && L->c[L->cur].id < cid)
             L->cur++;
@@ -102,6 +104,7 @@ static int on_sample(void *ctx, int64_t cid, int64_t t, int64_t cpu, int64_t mem
             return PS_ECORRUPT;
         }
         L->cur_id = cid;
+        L->have_cur = true;
         for (int i = 0; i < TB_N_OPT; i++)
             L->cur_v[i] = TRACE_NONE;
         while (L->pos_r < L->n_r && L->r[L->pos_r].cid < cid)
@@ -157,7 +160,7 @@ static int load_db(const char *path, size_t max_samples, struct trace **out,
         tb_set_error(err, path, 0, "", "%s", past_path(msg, path));
         return rc;
     }
-    struct db_load L = {.path = path, .err = err, .cur_id = -1};
+    struct db_load L = {.path = path, .err = err};
     rc = store_begin_read(st);
     if (!rc)
         rc = store_for_each_container(st, on_container, &L);

@@ -314,6 +314,25 @@ static void test_prune_names_lag(void **state)
     assert_int_equal(sql_int(p, "SELECT min(t) FROM samples"), t0 + 61 * 60);
 }
 
+/* Any int64 is a container id a file may hold: -1 was taken for "no container
+ * yet" and its samples went to the first container (or, with none, read
+ * through a null pointer; found by fuzz_history). */
+static void test_container_id_minus_one(void **state)
+{
+    (void)state;
+    const char *p = new_path();
+    struct store *st = open_rw(p);
+    store_close(st);
+    sql(p, "INSERT INTO workloads(id, name) VALUES(1, 'ns/w');"
+           "INSERT INTO pods VALUES(1, 1, 'w-1');"
+           "INSERT INTO containers(id, pod_id, name) VALUES(1, 1, 'a');"
+           "INSERT INTO samples VALUES(-1, 10, 1, 1), (1, 20, 2, 2);");
+    struct trace *t = NULL;
+    struct trace_error err;
+    assert_int_equal(trace_load_db(p, &t, &err), PS_ECORRUPT);
+    assert_non_null(strstr(err.message, "container id -1, which has no name"));
+}
+
 /* Container ids far apart (a history edited by hand) are regrouped too. */
 static void test_sparse_container_ids(void **state)
 {
@@ -777,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_migrate_v2),
         cmocka_unit_test(test_prune_names_lag),
         cmocka_unit_test(test_sparse_container_ids),
+        cmocka_unit_test(test_container_id_minus_one),
         cmocka_unit_test(test_refuse_bad_files),
         cmocka_unit_test(test_refuse_bad_values),
         cmocka_unit_test(test_blank_files),
