@@ -33,6 +33,7 @@
 #include "podscaler/kobj.h"
 #include "podscaler/store.h"
 #include "podscaler/vpa.h"
+#include "podscaler/vpa_libc.h"
 
 #include "bench_util.h"
 
@@ -179,23 +180,10 @@ struct histories {
     size_t n_agg;
 };
 
-static void *plain_realloc(void *ctx, void *p, size_t old, size_t n)
-{
-    (void)ctx;
-    (void)old;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return realloc(p, n);
-}
-
-static const struct vpa_allocator plain_alloc = {plain_realloc, NULL};
-
 static int histories_init(struct histories *h, size_t n_wl)
 {
-    vpa_hist_opts_cpu_default(&h->cpu, &plain_alloc);
-    vpa_hist_opts_memory_default(&h->mem, &plain_alloc);
+    vpa_hist_opts_cpu_default(&h->cpu, &vpa_libc_allocator);
+    vpa_hist_opts_memory_default(&h->mem, &vpa_libc_allocator);
     vpa_agg_config_default(&h->cfg);
     h->n_agg = n_wl * MAX_CONT;
     h->agg = calloc(h->n_agg, sizeof *h->agg);

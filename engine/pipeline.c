@@ -28,6 +28,7 @@
 #include "podscaler/hpa.h"
 #include "podscaler/pipeline.h"
 #include "podscaler/vpa.h"
+#include "podscaler/vpa_libc.h"
 #include "podscaler/vpa_update.h"
 
 /* kube-controller-manager --horizontal-pod-autoscaler-sync-period, 15 s. */
@@ -465,17 +466,6 @@ static int horizontal_step(struct pipeline_state *s, const struct pipeline_obs *
 
 /* ---- vertical ---- */
 
-static void *vpa_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ctx;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
 static void put_res(struct vpa_resources *r, int64_t cpu, int64_t mem)
 {
     memset(r, 0, sizeof(*r));
@@ -497,7 +487,7 @@ static int vpa_part_new(struct pipeline_state *s, struct vpa_part **out)
     struct vpa_part *v = calloc(1, sizeof(*v));
     if (!v)
         return PS_ENOMEM;
-    v->alloc.realloc = vpa_realloc;
+    v->alloc = vpa_libc_allocator;
     vpa_hist_opts_cpu_default(&v->cpu_opts, &v->alloc);
     vpa_hist_opts_memory_default(&v->mem_opts, &v->alloc);
     vpa_agg_config_default(&v->agg_cfg);

@@ -10,28 +10,17 @@
 
 #include "podscaler/vpa.h"
 #include "podscaler/vpa_checkpoint_json.h"
+#include "podscaler/vpa_libc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *fuzz_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    (void)ctx;
-    (void)old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
 static void try_load(const struct vpa_agg_checkpoint *cp)
 {
-    static const struct vpa_allocator alloc = {fuzz_realloc, NULL};
     struct vpa_hist_opts cpu, mem;
     struct vpa_agg_config cfg;
     struct vpa_aggregate a;
-    vpa_hist_opts_cpu_default(&cpu, &alloc);
-    vpa_hist_opts_memory_default(&mem, &alloc);
+    vpa_hist_opts_cpu_default(&cpu, &vpa_libc_allocator);
+    vpa_hist_opts_memory_default(&mem, &vpa_libc_allocator);
     vpa_agg_config_default(&cfg);
     /* Upstream half-lives: 24 h for both (recommender cpu/memory histogram decay). */
     vpa_aggregate_init(&a, &cpu, &mem, INT64_C(86400000), INT64_C(86400000), &cfg, 0);

@@ -11,6 +11,7 @@
 
 #include "podscaler/quantity.h"
 #include "podscaler/vpa.h"
+#include "podscaler/vpa_libc.h"
 #include "podscaler/vpa_update.h"
 #include "vectors.h"
 
@@ -34,18 +35,6 @@ struct vc {
         if ((e) < 0)                                                                               \
             return -1;                                                                             \
     } while (0)
-
-static void *vec_realloc(void *ctx, void *p, size_t old, size_t n)
-{
-    (void)ctx;
-    (void)old;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return realloc(p, n);
-}
-static const struct vpa_allocator alloc = {vec_realloc, NULL};
 
 /* ---- JSON helpers ------------------------------------------------------ */
 
@@ -467,7 +456,7 @@ static int options(struct vc *x, json_t *o, struct vpa_hist_opts *opt)
         TRY(num(x, o, "max_value", &max));
         TRY(num(x, o, "bucket_size", &a));
         TRY(num(x, o, "epsilon", &eps));
-        if (vpa_hist_opts_linear(opt, max, a, eps, &alloc))
+        if (vpa_hist_opts_linear(opt, max, a, eps, &vpa_libc_allocator))
             FAIL("linear options rejected");
     } else if (strcmp(type, "exponential") == 0) {
         TRY(keys(x, o, "options", "type", "max_value", "first_bucket_size", "ratio", "epsilon",
@@ -476,7 +465,7 @@ static int options(struct vc *x, json_t *o, struct vpa_hist_opts *opt)
         TRY(num(x, o, "first_bucket_size", &a));
         TRY(num(x, o, "ratio", &r));
         TRY(num(x, o, "epsilon", &eps));
-        if (vpa_hist_opts_exponential(opt, max, a, r, eps, &alloc))
+        if (vpa_hist_opts_exponential(opt, max, a, r, eps, &vpa_libc_allocator))
             FAIL("exponential options rejected");
     } else {
         FAIL("unknown options type %s", type);
@@ -913,8 +902,8 @@ struct agg_env {
 
 static void env_init(struct agg_env *e)
 {
-    vpa_hist_opts_cpu_default(&e->cpu, &alloc);
-    vpa_hist_opts_memory_default(&e->mem, &alloc);
+    vpa_hist_opts_cpu_default(&e->cpu, &vpa_libc_allocator);
+    vpa_hist_opts_memory_default(&e->mem, &vpa_libc_allocator);
     vpa_agg_config_default(&e->cfg);
 }
 
