@@ -2636,6 +2636,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             limit = int(limit) if limit not in (None, "") else 0
         except ValueError:
             raise bad_request("invalid limit %r" % limit)
+        if params.get("resourceVersion") == "0" and not cont:
+            # Served whole from the watch cache, which ignores limit for resourceVersion "0"
+            # (cacher's computeListLimit): every item, no continue, no remainingItemCount.
+            limit = 0
         lmeta = {"resourceVersion": list_rv}
         if limit > 0 and len(sel) > limit:
             last = sel[limit - 1][0]

@@ -462,6 +462,27 @@ class TestBasics(Base):
                          % (r["metadata"]["continue"], q)).json()
             self.assertNotIn("remainingItemCount", r["metadata"], q)
 
+    def test_limit_ignored_at_resource_version_0(self):
+        # resourceVersion "0" is served whole from the watch cache, which ignores limit
+        # (cacher's computeListLimit): every item, no continue, no remainingItemCount. Any
+        # other resourceVersion (unset, a number, NotOlderThan) pages as asked.
+        ns = "/apis/coordination.k8s.io/v1/namespaces/data/leases"
+        for i in range(4):
+            self.assertEqual(self.req("POST", ns, lease("z%d" % i)).status, 201)
+        rv = self.req("GET", ns).json()["metadata"]["resourceVersion"]
+        for q in ("resourceVersion=0", "resourceVersion=0&resourceVersionMatch=NotOlderThan"):
+            r = self.req("GET", ns + "?limit=2&" + q)
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual([i["metadata"]["name"] for i in r.json()["items"]],
+                             ["z0", "z1", "z2", "z3"], q)
+            self.assertEqual(r.json()["metadata"], {"resourceVersion": rv}, q)
+        for q in ("", "&resourceVersion=" + rv,
+                  "&resourceVersion=%s&resourceVersionMatch=NotOlderThan" % rv):
+            r = self.req("GET", ns + "?limit=2" + q).json()
+            self.assertEqual([i["metadata"]["name"] for i in r["items"]], ["z0", "z1"], q)
+            self.assertTrue(r["metadata"]["continue"], q)
+            self.assertEqual(r["metadata"]["remainingItemCount"], 2, q)
+
     def test_list_options_validation(self):
         # Upstream's ValidateListOptions: 422 on ListOptions.meta.k8s.io, a cause per broken
         # rule, and the message aggregates them ([a, b] when there are several).
