@@ -1948,6 +1948,15 @@ def go_bool(s):
     return s in ("1", "t", "T", "true", "TRUE", "True")
 
 
+def query_bool_ptr(s):
+    """A *bool query parameter as apimachinery's Convert_Slice_string_To_Pointer_bool decodes
+    it: absent is nil (None); "0" and any case of "false" are false; any other value, the
+    empty one included, is true."""
+    if s is None:
+        return None
+    return not (s == "0" or s.lower() == "false")
+
+
 class Response:
     def __init__(self, code, body, ctype="application/json", headers=None):
         self.code = code
@@ -2722,7 +2731,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         lsel, fsel = self.selectors(params)  # validated in rest()
         timeout = float(params.get("timeoutSeconds") or WATCH_TIMEOUT_DEFAULT_S)
         bookmarks = go_bool(params.get("allowWatchBookmarks", ""))
-        initial = go_bool(params.get("sendInitialEvents", ""))
+        # sendInitialEvents is three-way (a *bool upstream): true streams the state first;
+        # false never does, whatever the rv; absent keeps the legacy rule (rv "" or "0").
+        send_initial = query_bool_ptr(params.get("sendInitialEvents"))
+        initial = send_initial is True
         rv_param = params.get("resourceVersion", "")
         too_large = None
         if initial and rv_number(rv_param):
@@ -2773,13 +2785,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 out.append((json.dumps({"type": "ERROR", "object": too_large.status()}) +
                             "\n").encode())
                 last = None
-            elif rv_param in ("", "0") or initial:
+            elif initial or (send_initial is None and rv_param in ("", "0")):
                 for obj in sim.objects(res, ns):
                     if matches(obj):
                         out.append(event("ADDED", obj))
                 last = sim.rv
                 if initial and bookmarks:
                     out.append(bookmark(last, end=True))
+            elif rv_param in ("", "0"):
+                # sendInitialEvents=false: no synthetic ADDED events, only what comes after
+                # now (upstream: "0" starts at the cache's rv, "" at the storage's current).
+                last = sim.rv
             else:
                 try:
                     last = int(rv_param)

@@ -1399,6 +1399,38 @@ class TestWatch(Base):
         self.assertIn("resourceVersionMatch is forbidden for watch unless sendInitialEvents "
                       "is provided", st["message"])
 
+    def test_send_initial_events_false(self):
+        # sendInitialEvents=false never streams the current state (watch cache: rv "0" starts
+        # at the cache's rv, "" at storage's current rv; a number is a plain watch from it).
+        self.req("POST", LEASES, lease("sie-base"))
+        for i, (rvq, value) in enumerate((("", "false"), ("&resourceVersion=0", "0"),
+                                          ("&resourceVersion=%s", "False"))):
+            if "%s" in rvq:
+                rvq %= self.req("GET", LEASES).json()["metadata"]["resourceVersion"]
+                self.req("POST", LEASES, lease("sie-after-rv"))
+            conn, resp = self.open_watch(LEASES + "?watch=true&resourceVersionMatch=NotOlderThan"
+                                         "&sendInitialEvents=%s%s" % (value, rvq))
+            try:
+                if value == "False":
+                    ev = json.loads(resp.readline())
+                    self.assertEqual((ev["type"], ev["object"]["metadata"]["name"]),
+                                     ("ADDED", "sie-after-rv"))
+                self.req("POST", LEASES, lease("sie-%d" % i))
+                ev = json.loads(resp.readline())
+                self.assertEqual((ev["type"], ev["object"]["metadata"]["name"]),
+                                 ("ADDED", "sie-%d" % i), rvq)
+            finally:
+                conn.close()
+        # Without the parameter, "0" keeps the legacy initial ADDED events.
+        names = [i["metadata"]["name"] for i in self.req("GET", LEASES).json()["items"]]
+        conn, resp = self.open_watch(LEASES + "?watch=true&resourceVersion=0")
+        try:
+            evs = [json.loads(resp.readline()) for _ in names]
+            self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs],
+                             [("ADDED", n) for n in names])
+        finally:
+            conn.close()
+
     def test_churn_elsewhere_does_not_expire(self):
         rv = self.req("GET", LEASES).json()["metadata"]["resourceVersion"]
         self.sim.admin("POST", "config", {"watch_history": 5})
