@@ -355,6 +355,46 @@ def rv_number(rv):
     return int(rv) if isinstance(rv, str) and re.fullmatch(r"[0-9]+", rv) and int(rv) else None
 
 
+def go_quote(s):
+    """strconv.Quote (Go's %q of a string): printable characters as they are, the rest
+    escaped."""
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if ch in "\\\"":
+            out.append("\\" + ch)
+        elif ch in "\a\b\f\n\r\t\v":
+            out.append("\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(ch)])
+        elif ch.isprintable():
+            out.append(ch)
+        elif o < 0x20 or o == 0x7f:
+            out.append("\\x%02x" % o)
+        elif o < 0x10000:
+            out.append("\\u%04x" % o)
+        else:
+            out.append("\\U%08x" % o)
+    return '"' + "".join(out) + '"'
+
+
+def rv_parse_error(rv):
+    """What APIObjectVersioner.ParseResourceVersion says of a requested resourceVersion ("" and
+    "0" are 0, anything else goes through strconv.ParseUint(rv, 10, 64)): the text of its
+    storage.InvalidError, or None when rv parses."""
+    if rv in (None, "", "0"):
+        return None
+    digits = re.fullmatch(r"[0-9]+", rv) is not None
+    if digits and int(rv) < 1 << 64:
+        return None
+    return "resourceVersion: Invalid value: %s: strconv.ParseUint: parsing %s: %s" % (
+        go_quote(rv), go_quote(rv), "value out of range" if digits else "invalid syntax")
+
+
+def rv_unparsable(rv):
+    """The watch cache's Get and Watch return ParseResourceVersion's error as it is: no API
+    status, so the apiserver answers 500 with an empty (Unknown) reason."""
+    return ApiError(500, rv_parse_error(rv), reason="")
+
+
 def invalid_options(kind, causes):
     """errors.NewInvalid(meta.k8s.io/<kind>, "", errs): every error is a cause; the message
     aggregates them as field.ErrorList.ToAggregate does (duplicates once, several in [])."""
@@ -2397,9 +2437,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     causes = list_options_causes(params, watch=True)
                     if causes:
                         raise invalid_options("ListOptions", causes)
-                    if not re.match(r"^[0-9]*$", params.get("resourceVersion", "")):
-                        raise bad_request("invalid resource version %r"
-                                          % params.get("resourceVersion"))
+                    if rv_parse_error(params.get("resourceVersion")):
+                        raise rv_unparsable(params.get("resourceVersion"))
                     return WatchMarker(res, None if all_ns else ns, params)
                 lst = self.list(res, None if all_ns else ns, params)
                 if self.wants_table():
@@ -2423,9 +2462,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return Response(200, lst)
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource")
-        if method == "GET" and rv_number(params.get("resourceVersion")):
-            # Upstream's watch cache serves it, once it has reached the rv (or 504).
-            sim.wait_for_rv(rv_number(params.get("resourceVersion")))
+        if method == "GET" and sub != "eviction" and params.get("resourceVersion"):
+            # Upstream's watch cache serves it, once it has reached the rv (or 504); it parses
+            # the rv first, before it looks for the object.
+            if rv_parse_error(params.get("resourceVersion")):
+                raise rv_unparsable(params.get("resourceVersion"))
+            if rv_number(params.get("resourceVersion")):
+                sim.wait_for_rv(rv_number(params.get("resourceVersion")))
         if sub == "scale":
             cur = sim.get(res, ns, name)
             if cur is None:
@@ -2593,6 +2636,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         causes = list_options_causes(params, watch=False)
         if causes:
             raise invalid_options("ListOptions", causes)
+        if not params.get("continue") and rv_parse_error(params.get("resourceVersion")):
+            # storage.ValidateListOptions (cache and etcd alike) wraps the parse error.
+            raise bad_request("invalid resource version: " +
+                              rv_parse_error(params.get("resourceVersion")))
         want = rv_number(params.get("resourceVersion"))
         if want and not params.get("continue"):
             # Served from the watch cache, which must first reach the rv (NotOlderThan and

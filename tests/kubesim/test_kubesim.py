@@ -526,6 +526,45 @@ class TestBasics(Base):
             self.assertEqual(r.status, 200, q)
             self.assertEqual(r.json()["metadata"]["resourceVersion"], rv, q)
 
+    def test_unparsable_resource_version(self):
+        # ParseResourceVersion (strconv.ParseUint) refuses anything but a decimal number. A
+        # list's storage.ValidateListOptions wraps it in a 400; the watch cache's Get and Watch
+        # return it as it is, no API status, so the apiserver answers 500 with no reason.
+        def parse_error(rv, why="invalid syntax"):
+            return ('resourceVersion: Invalid value: "%s": strconv.ParseUint: parsing "%s": %s'
+                    % (rv, rv, why))
+
+        for q in ("resourceVersion=abc", "resourceVersion=abc&resourceVersionMatch=NotOlderThan",
+                  "resourceVersion=abc&resourceVersionMatch=Exact", "limit=1&resourceVersion=abc"):
+            st = self.assertStatus(self.req("GET", LEASES + "?" + q), 400, "BadRequest")
+            self.assertEqual(st["message"], "invalid resource version: " + parse_error("abc"), q)
+        st = self.assertStatus(self.req("GET", LEASES + "?resourceVersion=-1"), 400, "BadRequest")
+        self.assertEqual(st["message"], "invalid resource version: " + parse_error("-1"))
+        big = "18446744073709551616"  # 2^64
+        st = self.assertStatus(self.req("GET", LEASES + "?resourceVersion=" + big), 400,
+                               "BadRequest")
+        self.assertEqual(st["message"],
+                         "invalid resource version: " + parse_error(big, "value out of range"))
+        # With a continue token the rv is refused for being there at all.
+        token = self.req("GET", PODS + "?limit=1").json()["metadata"]["continue"]
+        st = self.assertStatus(self.req("GET", PODS + "?limit=1&resourceVersion=abc&continue=" +
+                                        token), 400, "BadRequest")
+        self.assertEqual(st["message"],
+                         "specifying resource version is not allowed when using continue")
+        # Get (an object, a missing one, a subresource) and watch: 500, reason unset.
+        self.req("POST", LEASES, lease("unparsable"))
+        for path in (LEASES + "/unparsable", LEASES + "/missing", DEP + "/web/scale",
+                     DEP + "/web/status", LEASES + "?watch=true"):
+            sep = "&" if "?" in path else "?"
+            st = self.assertStatus(self.req("GET", path + sep + "resourceVersion=x1"), 500, "")
+            self.assertEqual(st["message"], parse_error("x1"), path)
+        # A list option that breaks validation is still 422 first.
+        self.assertStatus(self.req("GET", LEASES + "?watch=true&sendInitialEvents=true&"
+                                   "resourceVersion=abc"), 422, "Invalid")
+        # Numbers (leading zeros too) still read.
+        self.assertEqual(self.req("GET", LEASES + "/unparsable?resourceVersion=01").status, 200)
+        self.assertEqual(self.req("GET", LEASES + "?resourceVersion=0").status, 200)
+
     def test_selectors(self):
         all_pods = self.req("GET", "/api/v1/pods").json()["items"]
         self.assertEqual(len(all_pods), len(self.pods_of("web")) +
@@ -1370,7 +1409,7 @@ class TestWatch(Base):
                           400, "BadRequest")
         self.assertStatus(self.req("GET", PM + "?watch=true"), 405, "MethodNotAllowed")
         self.assertStatus(self.req("GET", LEASES + "?watch=true&resourceVersion=abc"),
-                          400, "BadRequest")
+                          500, "")
         # sendInitialEvents and resourceVersionMatch=NotOlderThan only go together.
         requires = ('resourceVersionMatch: Forbidden: sendInitialEvents requires setting '
                     'resourceVersionMatch to NotOlderThan')
