@@ -1978,6 +1978,8 @@ def decode_continue(tok):
                           "resourceVersion (version meta.k8s.io/v1)")
 
 
+# registry Store deleteCollectionPageSize: the page a deletecollection lists by.
+DELETE_COLLECTION_PAGE = 10000
 # apiserver MaxRequestBodyBytes: 3 MiB.
 MAX_REQUEST_BODY = 3 * 1024 * 1024
 # apiserver --min-request-timeout default: the longest a watch runs without timeoutSeconds.
@@ -2407,11 +2409,66 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if opts is None:
             return {}
         pre = opts.get("preconditions") if isinstance(opts, dict) else None
+        dry = opts.get("dryRun") if isinstance(opts, dict) else None
         if not isinstance(opts, dict) or not isinstance(pre, (dict, type(None))) or \
                 any(not isinstance((pre or {}).get(k), (str, type(None)))
-                    for k in ("uid", "resourceVersion")):
+                    for k in ("uid", "resourceVersion")) or \
+                not (dry is None or (isinstance(dry, list) and
+                                     all(isinstance(d, str) for d in dry))):
             raise bad_request("the body of the request was not a valid DeleteOptions")
         return opts
+
+    def request_delete_options(self, params, body):
+        """The DeleteOptions of a DELETE as handlers/delete.go reads them: from the body when
+        there is one (the query's dryRun is then not read at all), else from the query.
+        Answers (options, dry run)."""
+        if not body:
+            return {}, params.get("dryRun") == "All"
+        opts = self.delete_options(self.parse_json(body))
+        return opts, bool(opts.get("dryRun"))
+
+    def delete_collection(self, res, ns, params, body):
+        """DELETE on a collection: handlers/delete.go DeleteCollection, then the registry
+        Store's DeleteCollection."""
+        sim = self.server.sim
+        # The handler decodes the list options (400) and validates them as a list's (422),
+        # then reads the DeleteOptions (400), before anything is listed.
+        self.selectors(params)
+        causes = list_options_causes(params, watch=False)
+        if causes:
+            raise invalid_options("ListOptions", causes)
+        opts, dry = self.request_delete_options(params, body)
+        # The store lists as a list would (resourceVersion, continue, 410, 504 alike), in
+        # pages of deleteCollectionPageSize when no limit is asked (one page when it is), and
+        # deletes each item with the same options, in list order (one worker, upstream's
+        # default): a NotFound is skipped, any other error ends it and is the answer.
+        query = dict(params)
+        try:
+            has_limit = int(params.get("limit") or 0) > 0
+        except ValueError:
+            has_limit = False  # list() answers the 400
+        if not has_limit:
+            query["limit"] = str(DELETE_COLLECTION_PAGE)
+        first, items = None, []
+        while True:
+            lst = self.list(res, ns, query)
+            for item in lst["items"]:
+                m = meta(item)
+                item_ns = m.get("namespace", "") if res.namespaced else ""
+                if not isinstance(m.get("name"), str) or sim.get(res, item_ns, m["name"]) is None:
+                    continue  # raw (verbatim) items, and objects already gone
+                do_delete(sim, res, item_ns, m["name"], dry, opts.get("preconditions"))
+            if has_limit:
+                return lst
+            items += lst["items"]
+            first = first or lst
+            cont = lst["metadata"].get("continue")
+            if not cont:
+                first["items"] = items
+                return first
+            query["continue"] = cont
+            query.pop("resourceVersion", None)
+            query.pop("resourceVersionMatch", None)
 
     def check_json_ctype(self):
         ct = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
@@ -2453,13 +2510,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 obj = self.parse_json(body)
                 return Response(201, self.public(do_create(sim, res, ns, obj, dry_run=dry)))
             if method == "DELETE":
-                lst = self.list(res, None if all_ns else ns, {
-                    k: v for k, v in params.items() if k in ("labelSelector", "fieldSelector")})
-                for item in lst["items"]:
-                    m = meta(item)
-                    if sim.get(res, ns or m.get("namespace", ""), m.get("name")):
-                        do_delete(sim, res, m.get("namespace", ""), m.get("name"), dry)
-                return Response(200, lst)
+                if all_ns and res.namespaced:
+                    # deletecollection is only installed on the namespaced path.
+                    raise ApiError(405, "the server does not allow this method on the "
+                                   "requested resource")
+                return Response(200, self.delete_collection(res, ns, params, body))
             raise ApiError(405, "the server does not allow this method on the requested "
                            "resource")
         if method == "GET" and sub != "eviction" and params.get("resourceVersion"):
@@ -2547,7 +2602,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             new = self.apply_patch(res, cur, body, params)
             return Response(200, self.public(do_update(sim, res, ns, name, new, sub, dry)))
         if method == "DELETE":
-            opts = self.delete_options(self.parse_json(body))
+            opts, dry = self.request_delete_options(params, body)
             if sim.get(res, ns, name) is None:
                 raise not_found(res, name)
             return Response(200, self.public(do_delete(sim, res, ns, name, dry,

@@ -302,6 +302,74 @@ class TestBasics(Base):
         self.assertIn("the ResourceVersion in the precondition (1)", st["message"])
         self.assertEqual(self.req("GET", PODS + "/" + name).status, 200)
 
+    def test_deletecollection_options(self):
+        # The handler validates the list options as a list's and reads the DeleteOptions
+        # (the body's, or the query's without a body); the store lists as a list would and
+        # deletes item by item in list order with those options, stopping at the first error.
+        dcl = "/apis/coordination.k8s.io/v1/namespaces/kube-public/leases"
+        uids = [self.req("POST", dcl, lease("dc%d" % i, labels={"dc": "x"})).json()
+                ["metadata"]["uid"] for i in range(4)]
+
+        def left():
+            return [i["metadata"]["name"] for i in self.req("GET", dcl).json()["items"]]
+
+        def options(**kw):
+            o = {"kind": "DeleteOptions", "apiVersion": "v1"}
+            o.update(kw)
+            return o
+
+        st = self.assertStatus(self.req("DELETE", dcl + "?resourceVersionMatch=NotOlderThan"),
+                               422, "Invalid")
+        self.assertEqual(st["details"]["kind"], "ListOptions")
+        self.assertStatus(self.req("DELETE", dcl + "?sendInitialEvents=true"), 422, "Invalid")
+        self.assertStatus(self.req("DELETE", dcl + "?labelSelector=a%3D%3D%3Db"), 400,
+                          "BadRequest")
+        st = self.assertStatus(self.req("DELETE", dcl + "?resourceVersion=abc"), 400,
+                               "BadRequest")
+        self.assertTrue(st["message"].startswith("invalid resource version: "))
+        self.assertStatus(self.req("DELETE", dcl, {"dryRun": "All"}), 400, "BadRequest")
+        cur = int(self.sim.admin("GET", "state")["resourceVersion"])
+        self.sim.admin("POST", "config", {"rv_wait_s": 0.2})
+        try:
+            self.assertStatus(self.req("DELETE", dcl + "?resourceVersion=%d" % (cur + 9)), 504,
+                              "Timeout")
+        finally:
+            self.sim.admin("POST", "config", {"rv_wait_s": 3})
+        self.assertEqual(left(), ["dc0", "dc1", "dc2", "dc3"])
+        # Preconditions hold for every item: dc0 matches and goes, dc1 is the 409 answer.
+        st = self.assertStatus(self.req("DELETE", dcl + "?labelSelector=dc%3Dx",
+                                        options(preconditions={"uid": uids[0]})), 409,
+                               "Conflict")
+        self.assertIn('Lease.coordination.k8s.io "dc1": the UID in the precondition (%s)'
+                      % uids[0], st["message"])
+        self.assertEqual(left(), ["dc1", "dc2", "dc3"])
+        # dryRun from the body: answered, nothing stored; preconditions are checked still.
+        rv = self.sim.admin("GET", "state")["resourceVersion"]
+        r = self.req("DELETE", dcl + "?labelSelector=dc%3Dx", options(dryRun=["All"]))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual([i["metadata"]["name"] for i in r.json()["items"]],
+                         ["dc1", "dc2", "dc3"])
+        self.assertStatus(self.req("DELETE", dcl, options(dryRun=["All"], preconditions={
+            "resourceVersion": "1"})), 409, "Conflict")
+        self.assertEqual(self.req("DELETE", dcl + "/dc2", options(dryRun=["All"])).status, 200)
+        self.assertEqual(self.sim.admin("GET", "state")["resourceVersion"], rv)
+        self.assertEqual(left(), ["dc1", "dc2", "dc3"])
+        # With a body, the query's dryRun is not read: this one deletes.
+        r = self.req("DELETE", dcl + "?dryRun=All&fieldSelector=metadata.name%3Ddc3", options())
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(left(), ["dc1", "dc2"])
+        # A limit deletes one page and answers it, continue token included.
+        r = self.req("DELETE", dcl + "?limit=1").json()
+        self.assertEqual([i["metadata"]["name"] for i in r["items"]], ["dc1"])
+        self.assertTrue(r["metadata"]["continue"])
+        self.assertEqual(left(), ["dc2"])
+        # Only the namespaced path has deletecollection.
+        self.assertStatus(self.req("DELETE", "/apis/coordination.k8s.io/v1/leases"), 405,
+                          "MethodNotAllowed")
+        r = self.req("DELETE", dcl)
+        self.assertEqual([i["metadata"]["name"] for i in r.json()["items"]], ["dc2"])
+        self.assertEqual(left(), [])
+
     def test_dry_run(self):
         r = self.req("POST", LEASES + "?dryRun=All", lease("dry"))
         self.assertEqual(r.status, 201)
