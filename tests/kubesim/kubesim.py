@@ -10,9 +10,10 @@ for kubectl (9.13) and the checklist of section 11.
 One global lock guards the whole state: the server serves a handful of test clients, so
 simplicity beats concurrency. Every write that changes something bumps one global
 resourceVersion counter and appends an event to a bounded per-resource history that
-watches read from. A small "deployment controller" runs inside each write that touches a
-deployment, so a response already shows the pods and status the write leads to (no
-eventual consistency to wait for in tests). Private bookkeeping lives in metadata keys starting with "kubesim/", which are
+watches read from, and that a list at an older resourceVersion undoes back to a snapshot.
+A small "deployment controller" runs inside each write that touches a deployment, so a
+response already shows the pods and status the write leads to (no eventual consistency to
+wait for in tests). Private bookkeeping lives in metadata keys starting with "kubesim/", which are
 stripped from everything a client sees.
 """
 
@@ -859,9 +860,13 @@ class Sim:
             # 504 "Too large resource version" (upstream's watch cache: blockTimeout, 3 s).
             "rv_wait_s": 3.0}
         # Per resource, like upstream's watch cache: churn on pods never expires a watch on
-        # leases. Events with rv <= floor[key] are no longer available.
+        # leases. Events with rv <= floor[key] are no longer available. Each event is
+        # (rv, resource key, namespace, type, object, store key, object before the event),
+        # so undoing the events after an rv gives the collection as it was at that rv.
         self.history = collections.defaultdict(collections.deque)
         self.history_floor = collections.defaultdict(int)
+        # (resource key, store key) -> the copy of the object its last event recorded.
+        self.last_copy = {}
         self.tokens = list(tokens)
         self.admin_token = admin_token
         self.faults = []
@@ -885,12 +890,34 @@ class Sim:
         self.rv += 1
         return str(self.rv)
 
-    def record(self, res, typ, obj):
+    def record(self, res, typ, obj, key):
         dq = self.history[res.key]
-        dq.append((self.rv, res.key, meta(obj).get("namespace", ""), typ, copy.deepcopy(obj)))
+        now = copy.deepcopy(obj)
+        prev = self.last_copy.pop((res.key, key), None)
+        if typ != "DELETED":
+            self.last_copy[(res.key, key)] = now
+        dq.append((self.rv, res.key, meta(obj).get("namespace", ""), typ, now, key, prev))
         while len(dq) > max(1, int(self.config["watch_history"])):
             self.history_floor[res.key] = dq.popleft()[0]
         self.cond.notify_all()
+
+    def snapshot(self, res, at):
+        """The collection (store key -> object) as it was at resourceVersion at, rebuilt by
+        undoing the kept events after it; None when they are no longer all kept (upstream:
+        compacted). Raw items, which make no events, show in every snapshot while stored."""
+        if at >= self.rv:
+            return self.store[res.key]
+        if at < self.history_floor[res.key]:
+            return None
+        items = dict(self.store[res.key])
+        for e in reversed(self.history[res.key]):
+            if e[0] <= at:
+                break
+            if e[6] is None:
+                items.pop(e[5], None)
+            else:
+                items[e[5]] = e[6]
+        return items
 
     def wait_for_rv(self, want):
         """Block (the lock held, as cond.wait releases it) until the counter reaches want,
@@ -908,14 +935,14 @@ class Sim:
         m["resourceVersion"] = self.bump()
         key = (m.get("namespace", "") if res.namespaced else "", m["name"])
         self.store[res.key][key] = obj
-        self.record(res, typ, obj)
+        self.record(res, typ, obj, key)
         return obj
 
     def remove(self, res, ns, name):
         obj = self.store[res.key].pop((ns, name))
         if not meta(obj).get("kubesim/raw"):
             obj["metadata"]["resourceVersion"] = self.bump()
-        self.record(res, "DELETED", obj)
+        self.record(res, "DELETED", obj, (ns, name))
         return obj
 
     def get(self, res, ns, name):
@@ -1826,6 +1853,7 @@ def store_raw(sim, data):
     key_name = name if isinstance(name, str) and name and \
         (ns_key, name) not in sim.store[res.key] else "~raw-%06d" % sim.raw_seq
     sim.store[res.key][(ns_key, key_name)] = o
+    sim.last_copy[(res.key, (ns_key, key_name))] = copy.deepcopy(o)
     return {"stored": True, "key": key_name}
 
 
@@ -2695,19 +2723,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # storage.ValidateListOptions (cache and etcd alike) wraps the parse error.
             raise bad_request("invalid resource version: " +
                               rv_parse_error(params.get("resourceVersion")))
+        limit = params.get("limit")
+        try:
+            limit = int(limit) if limit not in (None, "") else 0
+        except ValueError:
+            raise bad_request("invalid limit %r" % limit)
+        rvm = params.get("resourceVersionMatch")
+        cont = params.get("continue")
         want = rv_number(params.get("resourceVersion"))
-        if want and not params.get("continue"):
+        if want and not cont:
             # Served from the watch cache, which must first reach the rv (NotOlderThan and
             # Exact alike); a continue token carries its own snapshot instead.
             sim.wait_for_rv(want)
-        rvm = params.get("resourceVersionMatch")
-        if rvm == "Exact" and params.get("resourceVersion") not in (None, str(sim.rv)):
-            raise ApiError(410, "The resourceVersion for the provided list is too old.")
-        items = sim.store[res.key]
-        keys = sorted(k for k in items if ns is None or k[0] == ns)
+        items = sim.store[res.key]  # what is served: the current state, or a snapshot
         list_rv = str(sim.rv)
         start = None
-        cont = params.get("continue")
         if cont:
             tok = decode_continue(cont)
             # The token carries the snapshot; upstream's etcd3 store refuses another rv.
@@ -2715,7 +2745,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise bad_request("specifying resource version is not allowed when using "
                                   "continue")
             start = tok.get("start")
-            expired = tok.get("e") != sim.continue_epoch or \
+            # Later chunks read the first chunk's snapshot; once the history no longer reaches
+            # back to it (upstream: etcd compacted it) the token has expired.
+            items = sim.snapshot(res, tok.get("rv"))
+            expired = tok.get("e") != sim.continue_epoch or items is None or \
                 time.time() - tok.get("t", 0) > float(sim.config["continue_ttl_s"])
             if expired:
                 fresh = encode_continue({"v": "meta.k8s.io/v1", "rv": sim.rv, "start": start,
@@ -2729,6 +2762,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                "time the first chunk was returned and now may show up in the "
                                "list.", metadata={"continue": fresh})
             list_rv = str(tok.get("rv"))
+        elif want and (rvm == "Exact" or (not rvm and limit > 0)):
+            # Exact, or the legacy exact of a limited list with an rv: the collection as it
+            # was at that rv (upstream: a watch-cache snapshot or etcd at that revision), while
+            # the kept history reaches back that far; then 410 (compacted).
+            items = sim.snapshot(res, want)
+            if items is None:
+                raise ApiError(410, "The resourceVersion for the provided list is too old.")
+            list_rv = str(want)
+        keys = sorted(k for k in items if ns is None or k[0] == ns)
         sel = []
         for k in keys:
             if start is not None and "\x00".join(k) <= start:
@@ -2742,11 +2784,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # Raw items with metadata are filtered by their labels/fields like any other.
             if label_match(lsel, labels_of(obj)) and field_match(fsel, obj):
                 sel.append((k, obj))
-        limit = params.get("limit")
-        try:
-            limit = int(limit) if limit not in (None, "") else 0
-        except ValueError:
-            raise bad_request("invalid limit %r" % limit)
         if params.get("resourceVersion") == "0" and not cont:
             # Served whole from the watch cache, which ignores limit for resourceVersion "0"
             # (cacher's computeListLimit): every item, no continue, no remainingItemCount.
@@ -2941,8 +2978,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         # Every event of this resource up to sim.rv was just sent, so the
                         # stream is current up to sim.rv, or up to the rv it started from
                         # while the counter has not reached that.
-                        lines = [event(typ, obj) for _, _, _, typ, obj in pending_events()
-                                 if matches(obj)]
+                        lines = [event(e[3], e[4]) for e in pending_events()
+                                 if matches(e[4])]
                         last = max(last, sim.rv)
                     reached = last is not None and last <= sim.rv
                 for line in lines:

@@ -551,6 +551,56 @@ class TestBasics(Base):
             self.assertTrue(r["metadata"]["continue"], q)
             self.assertEqual(r["metadata"]["remainingItemCount"], 2, q)
 
+    def test_list_at_an_older_resource_version(self):
+        # An Exact list, or a limited one with an rv (legacy exact), answers the collection as
+        # it was at that rv while the history reaches back to it (upstream: the watch cache's
+        # snapshots, or etcd until compaction); later chunks read the first chunk's snapshot.
+        lnl = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
+        for n in ("o0", "o1"):
+            self.req("POST", lnl, lease(n))
+        then = self.req("GET", lnl).json()
+        rv1 = then["metadata"]["resourceVersion"]
+        self.req("PATCH", lnl + "/o0", {"spec": {"holderIdentity": "z"}},
+                 ctype="application/merge-patch+json")
+        self.req("DELETE", lnl + "/o1")
+        self.req("POST", lnl, lease("o2"))
+        now = self.req("GET", lnl).json()
+        self.assertEqual([i["metadata"]["name"] for i in now["items"]], ["o0", "o2"])
+        r = self.req("GET", lnl + "?resourceVersion=%s&resourceVersionMatch=Exact" % rv1)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json(), then)
+        r = self.req("GET", lnl + "?limit=1&resourceVersion=" + rv1).json()
+        self.assertEqual((r["items"], r["metadata"]["resourceVersion"]), (then["items"][:1], rv1))
+        r = self.req("GET", lnl + "?limit=1&continue=" + r["metadata"]["continue"]).json()
+        self.assertEqual((r["items"], r["metadata"]["resourceVersion"]), (then["items"][1:], rv1))
+        self.assertNotIn("continue", r["metadata"])
+        # NotOlderThan (and no limit) reads the current state.
+        for q in ("resourceVersion=" + rv1,
+                  "resourceVersion=%s&resourceVersionMatch=NotOlderThan&limit=5" % rv1):
+            self.assertEqual(self.req("GET", lnl + "?" + q).json()["items"], now["items"], q)
+        # A chunked list does not see writes made after its first chunk.
+        first = self.req("GET", lnl + "?limit=1").json()
+        self.req("POST", lnl, lease("o3"))
+        r = self.req("GET", lnl + "?limit=5&continue=" + first["metadata"]["continue"]).json()
+        self.assertEqual(r["items"], now["items"][1:])
+        self.assertEqual(r["metadata"]["resourceVersion"], now["metadata"]["resourceVersion"])
+        # Once the history is compacted past them, both are gone: 410. The state at the
+        # compaction's rv stays readable.
+        first = self.req("GET", lnl + "?limit=1").json()
+        self.req("POST", lnl, lease("o4"))
+        self.sim.admin("POST", "watch/compact")
+        st = self.assertStatus(self.req("GET", lnl + "?resourceVersion=%s&"
+                                        "resourceVersionMatch=Exact" % rv1), 410, "Expired")
+        self.assertEqual(st["message"], "The resourceVersion for the provided list is too old.")
+        self.assertStatus(self.req("GET", lnl + "?limit=1&resourceVersion=" + rv1), 410,
+                          "Expired")
+        st = self.assertStatus(self.req("GET", lnl + "?limit=1&continue=" +
+                                        first["metadata"]["continue"]), 410, "Expired")
+        self.assertTrue(st["metadata"]["continue"])
+        cur = self.req("GET", lnl).json()["metadata"]["resourceVersion"]
+        r = self.req("GET", lnl + "?resourceVersion=%s&resourceVersionMatch=Exact" % cur)
+        self.assertEqual(r.status, 200, r.body)
+
     def test_list_options_validation(self):
         # Upstream's ValidateListOptions: 422 on ListOptions.meta.k8s.io, a cause per broken
         # rule, and the message aggregates them ([a, b] when there are several).
