@@ -686,6 +686,10 @@ int record_run(const struct record_opts *o)
         ps_log_fatal(MOD, "%s", err[0] ? err : store_strerror(rc));
         goto out_cfg;
     }
+    if (store_opened_version(r->st) > 0 &&
+        store_opened_version(r->st) < store_schema_version(r->st))
+        ps_log(PS_LOG_INFO, MOD, "%s: history migrated from schema version %d to %d", o->db,
+               store_opened_version(r->st), store_schema_version(r->st));
     rc = seed_cache(r);
     if (rc) {
         log_store_failure(r, "read", rc);

@@ -387,6 +387,8 @@ static int migrate(struct store *st, char *errbuf, size_t errlen)
         rc = judge_state(st->path, &fs, errbuf, errlen);
         if (rc)
             goto rollback;
+        if (st->opened_version < 0)
+            st->opened_version = (int)fs.version;
         if (fs.version == STORE_SCHEMA_VERSION) {
             st->version = (int)fs.version;
             rc = store__exec(st, "COMMIT");
@@ -477,9 +479,11 @@ int store_open(const char *path, unsigned flags, struct store **out, char *errbu
     ps__map_init(&st->ctr_noted);
     ps__map_init(&st->wl_noted);
     st->rdwr = rdwr;
+    st->opened_version = -1;
     if (!rdwr) {
         st->db = rodb;
         st->version = (int)fs.version;
+        st->opened_version = st->version;
         *out = st;
         return 0;
     }
@@ -554,6 +558,11 @@ const char *store_errmsg(const struct store *st)
 int store_schema_version(const struct store *st)
 {
     return st->version;
+}
+
+int store_opened_version(const struct store *st)
+{
+    return st->opened_version;
 }
 
 int store_begin_batch(struct store *st)

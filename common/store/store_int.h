@@ -17,6 +17,7 @@ struct store {
     char *path;
     int rdwr;
     int version;
+    int opened_version; /* the file's before this open migrated it; 0 when new */
     int in_batch, in_read;
     char errmsg[640];
 

@@ -85,6 +85,9 @@ const char *store_errmsg(const struct store *st);
 
 /* The file's schema version (STORE_SCHEMA_VERSION once opened read-write). */
 int store_schema_version(const struct store *st);
+/* The schema version the file had when it was opened: 0 for a new history, less
+ * than store_schema_version() when this open migrated it. */
+int store_opened_version(const struct store *st);
 
 /* Batches. Every store_add_* and store_put_checkpoint needs an open batch. */
 int store_begin_batch(struct store *st);

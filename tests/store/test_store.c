@@ -116,6 +116,7 @@ static void test_create_and_reopen(void **state)
 
     st = open_rw(p);
     assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+    assert_int_equal(store_opened_version(st), 0); /* new */
     assert_int_equal(store_begin_batch(st), 0);
     assert_int_equal(store_add_sample(st, "ns/web", "web-1", "app", 100, 250, 1 << 20), 0);
     assert_int_equal(store_add_sample(st, "ns/web", "web-1", "app", 130, 260, 1 << 21), 0);
@@ -251,6 +252,10 @@ static void test_migrate_v2(void **state)
 
     st = open_rw(p);
     assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+    assert_int_equal(store_opened_version(st), 2);
+    store_close(st);
+    st = open_rw(p);
+    assert_int_equal(store_opened_version(st), STORE_SCHEMA_VERSION);
     store_close(st);
     assert_int_equal(sql_int(p, "SELECT count(*) FROM samples"), 6);
     assert_int_equal(sql_int(p, "SELECT count(*) FROM replicas"), 3);
