@@ -96,6 +96,7 @@ struct kube_client {
     struct kube_client_opts opts;
     char *base_url;
     struct curl_slist *connect_to;
+    char *host_header; /* with tls-server-name: "Host: " the server URL's host[:port] */
     char *user_agent;
 
     /* credentials */
@@ -163,6 +164,7 @@ static void client_maybe_free(struct kube_client *c)
     free(c->base_url);
     free(c->user_agent);
     curl_slist_free_all(c->connect_to);
+    free(c->host_header);
     free(c);
     if (cb)
         cb(data);
@@ -318,7 +320,9 @@ static const char *token_file_problem(int rc)
 }
 
 /* tls-server-name: the URL carries that name (SNI and verification) and
- * CURLOPT_CONNECT_TO sends the connection to the real host. */
+ * CURLOPT_CONNECT_TO sends the connection to the real host. The Host header
+ * stays the server's, as client-go's (the name only sets TLS's ServerName): a
+ * proxy or load balancer in front of the API server may route by it. */
 static int setup_server_name(struct kube_client *c, char *err, size_t errlen)
 {
     CURLU *u = curl_url();
@@ -344,6 +348,22 @@ static int setup_server_name(struct kube_client *c, char *err, size_t errlen)
         }
         c->connect_to = curl_slist_append(NULL, line);
         c->base_url = strdup(url);
+        /* The port as the URL wrote it: a default one is not in the header. */
+        char *given_port = NULL;
+        CURLU *orig = curl_url();
+        if (orig && curl_url_set(orig, CURLUPART_URL, c->cfg.server, 0) == CURLUE_OK)
+            (void)curl_url_get(orig, CURLUPART_PORT, &given_port, 0);
+        curl_url_cleanup(orig);
+        size_t hn = strlen(host) + (given_port ? strlen(given_port) : 0) + 16;
+        c->host_header = malloc(hn);
+        if (c->host_header)
+            snprintf(c->host_header, hn, "Host: %s%s%s", host, given_port ? ":" : "",
+                     given_port ? given_port : "");
+        curl_free(given_port);
+        if (!c->connect_to || !c->host_header) {
+            rc = PS_ENOMEM;
+            goto out;
+        }
     } else {
         c->base_url = strdup(c->cfg.server);
     }
@@ -462,6 +482,7 @@ int kube_client_new(uv_loop_t *loop, const struct kube_config *cfg,
     }
     if (rc) {
         curl_slist_free_all(c->connect_to);
+        free(c->host_header);
         free(c->base_url);
         free(c->user_agent);
         kube_config_fini(&c->cfg);
@@ -987,6 +1008,14 @@ static void attempt_start(struct kube_request *r)
     struct curl_slist *l = curl_slist_append(r->hdrs, "Accept: application/json");
     if (l)
         r->hdrs = l;
+    if (c->host_header) {
+        l = curl_slist_append(r->hdrs, c->host_header);
+        if (!l) {
+            req_finish(r, PS_ENOMEM, 0, "out of memory");
+            return;
+        }
+        r->hdrs = l;
+    }
     if (impersonation_headers(c, &r->hdrs)) {
         /* Never send the request without them: it would run as the caller itself. */
         req_finish(r, PS_ENOMEM, 0, "out of memory");

@@ -248,9 +248,18 @@ static void test_client_cert_auth(void **state)
     t.cfg.ca_file = strdup(sim_path(&sim, "ca.crt"));
     t.cfg.tls_server_name = strdup("localhost");
     client_open_cfg(&t, &fast);
+    sim_admin(&sim, "DELETE", "/kubesim/requests", NULL, NULL);
     assert_int_equal(do_get(&t, "/api/v1/namespaces/default", &r), 0);
     kube_response_fini(&r);
     client_close(&t);
+    /* The name is TLS's alone: the Host header stays the server's, as client-go's. */
+    log = requests_log();
+    char want_host[64];
+    snprintf(want_host, sizeof want_host, "127.0.0.1:%d", sim.port);
+    assert_true(json_array_size(log) >= 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 0), "host")),
+                        want_host);
+    json_decref(log);
 }
 
 /* ---- lists ------------------------------------------------------------ */

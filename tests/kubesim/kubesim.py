@@ -2198,6 +2198,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "accept": self.headers.get("Accept"),
                  "accept_encoding": self.headers.get("Accept-Encoding"),
                  "user_agent": self.headers.get("User-Agent"),
+                 "host": self.headers.get("Host"),
                  "impersonate": [[k, v] for k, v in self.headers.items()
                                  if k.lower().startswith("impersonate-")],
                  "status": 0, "fault": None, "time_s": round(sim.clock.now_s(), 3)}
