@@ -977,8 +977,18 @@ static void attempt_start(struct kube_request *r)
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     if (c->connect_to)
         curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
-    if (c->cfg.proxy_url)
-        curl_easy_setopt(e, CURLOPT_PROXY, c->cfg.proxy_url);
+    if (c->cfg.proxy_url) {
+        /* Go's SOCKS5 dialer sends the host name to the proxy, which resolves
+         * it: that is libcurl's socks5h. Its socks5 resolves here, and a name
+         * only the proxy's side knows (a private API endpoint behind an SSH
+         * tunnel, kubectl's usual case) would not resolve. */
+        const char *p = c->cfg.proxy_url;
+        char h[2048];
+        if (strncasecmp(p, "socks5://", 9) == 0 &&
+            (size_t)snprintf(h, sizeof h, "socks5h://%s", p + 9) < sizeof h)
+            p = h;
+        curl_easy_setopt(e, CURLOPT_PROXY, p);
+    }
     if (c->cfg.ca_data) {
         struct curl_blob b = {c->cfg.ca_data, c->cfg.ca_data_len, CURL_BLOB_COPY};
         curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);

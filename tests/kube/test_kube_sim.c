@@ -17,7 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -122,6 +127,42 @@ static void fault(const char *json)
         print_error("fault %s: %ld %s\n", json, code, out ? out : "");
     free(out);
     assert_true(code == 200 || code == 201);
+}
+
+/* A SOCKS5 proxy for one connection: it accepts the greeting without
+ * authentication, reads the CONNECT, writes the CONNECT's address type to the
+ * pipe it returns, and refuses the connection. */
+static pid_t fake_socks5(int *port, int *report_fd)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    int p[2];
+    assert_true(s >= 0);
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(s, 1), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &al), 0);
+    assert_int_equal(pipe(p), 0);
+    *port = ntohs(a.sin_port);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        int c = accept(s, NULL, NULL);
+        unsigned char b[512];
+        /* greeting: 5, n, methods; then the request: 5, 1 (CONNECT), 0, type */
+        if (c >= 0 && read(c, b, sizeof b) >= 3 && write(c, "\x05\x00", 2) == 2 &&
+            read(c, b, sizeof b) >= 4) {
+            if (write(p[1], &b[3], 1) != 1)
+                _exit(1);
+            (void)!write(c, "\x05\x05\x00\x01\0\0\0\0\0\0", 10);
+        }
+        _exit(0);
+    }
+    close(s);
+    close(p[1]);
+    *report_fd = p[0];
+    return pid;
 }
 
 static json_t *requests_log(void)
@@ -768,6 +809,32 @@ static void test_transport_options(void **state)
     assert_non_null(strstr(r.error, "127.0.0.1"));
     kube_response_fini(&r);
     client_close(&t);
+
+    /* socks5:// resolves on the proxy's side, as client-go's: the CONNECT
+     * carries the host name (address type 3), not an address resolved here (1). */
+    int socks_port = 0, report = -1;
+    pid_t socks = fake_socks5(&socks_port, &report);
+    memset(&t, 0, sizeof t);
+    client_open(&t, sim_path(&sim, "kubeconfig"), NULL, &fast);
+    char purl[64], surl[64];
+    snprintf(purl, sizeof purl, "socks5://127.0.0.1:%d", socks_port);
+    snprintf(surl, sizeof surl, "https://localhost:%d", sim.port);
+    t.cfg.proxy_url = strdup(purl);
+    free(t.cfg.server);
+    t.cfg.server = strdup(surl);
+    kube_client_free_sync(t.c);
+    assert_int_equal(kube_client_new(&t.loop, &t.cfg, &fast, &t.c, err, sizeof err), 0);
+    struct kube_request_opts g1 = {.method = "GET", .path = WEB, .max_attempts = 1};
+    assert_int_equal(kube_request_sync(t.c, &g1, &r), KUBE_ETRANSPORT);
+    kube_response_fini(&r);
+    client_close(&t);
+    struct pollfd pf = {report, POLLIN, 0};
+    unsigned char atyp = 0;
+    assert_int_equal(poll(&pf, 1, 5000), 1);
+    assert_int_equal(read(report, &atyp, 1), 1);
+    assert_int_equal(atyp, 3);
+    close(report);
+    waitpid(socks, NULL, 0);
 
     /* the retry budget bounds the total time: a Retry-After beyond it is not waited for */
     struct kube_client_opts o = fast;
