@@ -281,8 +281,9 @@ class ApiError(Exception):
 
     def status(self):
         st = {"kind": "Status", "apiVersion": "v1", "metadata": self.metadata,
-              "status": "Failure", "message": self.message, "reason": self.reason,
-              "code": self.code}
+              "status": "Failure", "message": self.message, "code": self.code}
+        if self.reason:  # metav1.Status.Reason is omitempty: an empty one is left out
+            st["reason"] = self.reason
         if self.details is not None:
             st["details"] = self.details
         return st

@@ -66,7 +66,10 @@ class Base(unittest.TestCase):
         self.assertEqual(st["apiVersion"], "v1")
         self.assertEqual(st["status"], "Failure")
         self.assertEqual(st["code"], code)
-        self.assertEqual(st["reason"], reason)
+        if reason:
+            self.assertEqual(st["reason"], reason)
+        else:  # metav1.Status.Reason is omitempty
+            self.assertNotIn("reason", st)
         return st
 
     def pods_of(self, app, ns="default"):
