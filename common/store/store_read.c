@@ -252,10 +252,15 @@ static int regroup(struct store *st, struct sample_rows *rows)
 int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx)
 {
     struct sample_rows rows = {0};
-    int rc = walk(st,
-                  "SELECT container_id, t, cpu_milli, mem_bytes FROM samples ORDER BY t, "
-                  "container_id",
-                  row_collect, &rows, NULL, NULL, 0);
+    /* Samples of an open batch still in the handle go in first: a read in the
+     * batch sees every row of it (store_int.h). */
+    int rc = store__flush_samples(st);
+    if (rc)
+        return rc;
+    rc = walk(st,
+              "SELECT container_id, t, cpu_milli, mem_bytes FROM samples ORDER BY t, "
+              "container_id",
+              row_collect, &rows, NULL, NULL, 0);
     if (!rc)
         rc = regroup(st, &rows);
     for (size_t i = 0; !rc && i < rows.n; i++) {
@@ -344,9 +349,12 @@ int store_for_each_decision(struct store *st, int64_t from_s, int64_t to_s, stor
 int store_scan_count(struct store *st, uint64_t *n)
 {
     *n = 0;
+    int rc = store__flush_samples(st); /* as store_for_each_sample */
+    if (rc)
+        return rc;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT container_id, t, cpu_milli, mem_bytes FROM samples",
-                                -1, &s, NULL);
+    rc = sqlite3_prepare_v2(st->db, "SELECT container_id, t, cpu_milli, mem_bytes FROM samples", -1,
+                            &s, NULL);
     if (rc != SQLITE_OK)
         return store__sql_fail(st, rc, "preparing the scan");
     uint64_t rows = 0, sum = 0;

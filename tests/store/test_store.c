@@ -598,6 +598,47 @@ static void test_batches_and_values(void **state)
                      1);
 }
 
+static int count_sample(void *ctx, int64_t cid, int64_t t, int64_t cpu, int64_t mem)
+{
+    (void)cid;
+    (void)t;
+    (void)cpu;
+    (void)mem;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Samples wait in the handle to go in STORE_SAMPLE_CHUNK rows per statement; a
+ * read inside the batch sees them all, as it sees every other row of it. */
+static void test_read_in_batch(void **state)
+{
+    (void)state;
+    const char *p = new_path();
+    struct store *st = open_rw(p);
+    assert_int_equal(store_begin_batch(st), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(store_add_sample(st, "ns/w", "w-1", "app", 1000 + i, i, i), 0);
+    int n = 0;
+    uint64_t scanned = 0;
+    assert_int_equal(store_for_each_sample(st, count_sample, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(store_scan_count(st, &scanned), 0);
+    assert_int_equal(scanned, 3);
+    /* Past a chunk, and a few more pending. */
+    for (int i = 3; i < 40; i++)
+        assert_int_equal(store_add_sample(st, "ns/w", "w-1", "app", 1000 + i, i, i), 0);
+    assert_int_equal(store_scan_count(st, &scanned), 0);
+    assert_int_equal(scanned, 40);
+    n = 0;
+    assert_int_equal(store_for_each_sample(st, count_sample, &n), 0);
+    assert_int_equal(n, 40);
+    /* Still one batch: a rollback takes every row away. */
+    store_rollback_batch(st);
+    assert_int_equal(store_scan_count(st, &scanned), 0);
+    assert_int_equal(scanned, 0);
+    store_close(st);
+}
+
 struct dec_seen {
     int n;
     char kinds[8][32];
@@ -806,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_refuse_bad_values),
         cmocka_unit_test(test_blank_files),
         cmocka_unit_test(test_batches_and_values),
+        cmocka_unit_test(test_read_in_batch),
         cmocka_unit_test(test_decisions_checkpoints),
         cmocka_unit_test(test_prune),
         cmocka_unit_test(test_round_trip),
