@@ -399,9 +399,19 @@ static int migrate(struct store *st, char *errbuf, size_t errlen)
         char bump[96];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d; PRAGMA application_id = %d;",
                  (int)fs.version + 1, STORE_APPLICATION_ID);
-        rc = store__exec(st, migrations[fs.version]);
-        if (!rc)
-            rc = store__exec(st, bump);
+        /* Not store__exec: its message leads with the statement, and a step's
+         * statements fill st->errmsg before SQLite's reason (e.g. a row of the
+         * old table that the new one's CHECK refuses) is reached. */
+        char *why = NULL;
+        src = sqlite3_exec(st->db, migrations[fs.version], NULL, NULL, &why);
+        if (src != SQLITE_OK) {
+            rc = store__map_rc(src);
+            errf(errbuf, errlen, "%s: migrating to schema version %d: %s", st->path,
+                 (int)fs.version + 1, why ? why : sqlite3_errstr(src));
+            sqlite3_free(why);
+            goto rollback;
+        }
+        rc = store__exec(st, bump);
         if (!rc)
             rc = store__exec(st, "COMMIT");
         if (rc) {

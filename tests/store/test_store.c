@@ -639,6 +639,28 @@ static void test_read_in_batch(void **state)
     store_close(st);
 }
 
+/* A migration step that fails on the file's rows says why, not only which
+ * statements it ran: a version 2 history edited with its CHECK constraints off
+ * holds a negative usage the version 3 table refuses. */
+static void test_migrate_failure_says_why(void **state)
+{
+    (void)state;
+    const char *p = new_path();
+    sql(p, v1_sql);
+    sql(p, v2_extra_sql);
+    sql(p, "PRAGMA ignore_check_constraints = ON; UPDATE samples SET cpu_milli = -1 "
+           "WHERE container_id = 2 AND t = 560;");
+    struct store *st;
+    char big[2048];
+    assert_int_not_equal(store_open(p, STORE_RDWR, &st, big, sizeof big), 0);
+    assert_null(st);
+    if (!strstr(big, "migrating to schema version 3") || !strstr(big, "CHECK constraint failed"))
+        fail_msg("%s", big);
+    /* The step is rolled back whole: still version 2, every row there. */
+    assert_int_equal(sql_int(p, "PRAGMA user_version"), 2);
+    assert_int_equal(sql_int(p, "SELECT count(*) FROM samples"), 6);
+}
+
 struct dec_seen {
     int n;
     char kinds[8][32];
@@ -848,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_blank_files),
         cmocka_unit_test(test_batches_and_values),
         cmocka_unit_test(test_read_in_batch),
+        cmocka_unit_test(test_migrate_failure_says_why),
         cmocka_unit_test(test_decisions_checkpoints),
         cmocka_unit_test(test_prune),
         cmocka_unit_test(test_round_trip),
