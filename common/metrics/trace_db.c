@@ -166,6 +166,14 @@ static int load_db(const char *path, size_t max_samples, struct trace **out,
         rc = store_for_each_container(st, on_container, &L);
     if (!rc)
         rc = store_for_each_resources(st, on_resources, &L);
+    /* The samples are held in memory to be regrouped (store.h): a cap is
+     * checked before they are read, not after. */
+    uint64_t n_samples = 0;
+    if (!rc && max_samples && (rc = store_sample_count(st, &n_samples)) == 0 &&
+        n_samples > max_samples) {
+        tb_set_error(err, path, 0, "", "more than %zu samples", max_samples);
+        rc = PS_ENOSPC;
+    }
     if (!rc)
         rc = tb_new(path, L.opt_mask, max_samples, &L.b);
     if (!rc)

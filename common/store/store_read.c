@@ -207,15 +207,19 @@ static int cmp_cid_t(const void *a, const void *b)
 
 /*
  * The table is keyed by (t, container_id) (schema v3) and read in that order,
- * which is one sequential walk; the rows are then regrouped by container in
- * memory. Container ids are dense (INTEGER PRIMARY KEY), so the regrouping is
- * a counting sort, stable, so each container's rows stay in time order; ids
- * spread far wider than the rows (a history edited by hand) are sorted instead.
+ * which is one sequential walk; the rows are then visited by container. Ids
+ * are dense (INTEGER PRIMARY KEY), so the order is a counting sort into an
+ * index (4 bytes a row, not a second copy of the rows), stable, so each
+ * container's rows stay in time order. Ids spread far wider than the rows (a
+ * history edited by hand) are sorted in place instead: *order stays NULL.
  */
-static int regroup(struct store *st, struct sample_rows *rows)
+static int regroup(struct store *st, struct sample_rows *rows, uint32_t **order)
 {
+    *order = NULL;
     if (rows->n < 2)
         return 0;
+    if (rows->n > UINT32_MAX)
+        return store__fail(st, PS_ENOSPC, "more than %u samples", (unsigned)UINT32_MAX);
     int64_t lo = rows->r[0].cid, hi = lo;
     for (size_t i = 1; i < rows->n; i++) {
         if (rows->r[i].cid < lo)
@@ -230,10 +234,10 @@ static int regroup(struct store *st, struct sample_rows *rows)
         return 0;
     }
     size_t *at = calloc((size_t)span + 2, sizeof *at);
-    struct sample_row *out = malloc(rows->n * sizeof *out);
-    if (!at || !out) {
+    uint32_t *idx = malloc(rows->n * sizeof *idx);
+    if (!at || !idx) {
         free(at);
-        free(out);
+        free(idx);
         return store__fail(st, PS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < rows->n; i++)
@@ -241,17 +245,16 @@ static int regroup(struct store *st, struct sample_rows *rows)
     for (uint64_t k = 1; k <= span + 1; k++)
         at[k] += at[k - 1];
     for (size_t i = 0; i < rows->n; i++)
-        out[at[(uint64_t)rows->r[i].cid - (uint64_t)lo]++] = rows->r[i];
+        idx[at[(uint64_t)rows->r[i].cid - (uint64_t)lo]++] = (uint32_t)i;
     free(at);
-    free(rows->r);
-    rows->r = out;
-    rows->cap = rows->n;
+    *order = idx;
     return 0;
 }
 
 int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx)
 {
     struct sample_rows rows = {0};
+    uint32_t *order = NULL;
     /* Samples of an open batch still in the handle go in first: a read in the
      * batch sees every row of it (store_int.h). */
     int rc = store__flush_samples(st);
@@ -262,13 +265,31 @@ int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx)
               "container_id",
               row_collect, &rows, NULL, NULL, 0);
     if (!rc)
-        rc = regroup(st, &rows);
+        rc = regroup(st, &rows, &order);
     for (size_t i = 0; !rc && i < rows.n; i++) {
-        const struct sample_row *r = &rows.r[i];
+        const struct sample_row *r = &rows.r[order ? order[i] : i];
         rc = cb(ctx, r->cid, r->t, r->cpu, r->mem);
     }
+    free(order);
     free(rows.r);
     return rc;
+}
+
+int store_sample_count(struct store *st, uint64_t *n)
+{
+    *n = 0;
+    int rc = store__flush_samples(st);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM samples", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return store__sql_fail(st, rc, "preparing a count");
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : store__sql_fail(st, rc, "counting samples");
 }
 
 static int row_resources(struct store *st, sqlite3_stmt *s, void *cb, void *ctx)

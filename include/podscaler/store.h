@@ -96,7 +96,9 @@ int store_commit_batch(struct store *st);
 void store_rollback_batch(struct store *st);
 
 /* One usage sample of a container. A second sample for the same container and
- * time is ignored (metrics-server reports one value per window). */
+ * time is ignored (metrics-server reports one value per window). Samples are
+ * inserted 32 at a time: an SQLite error may be reported by
+ * a later add or by store_commit_batch, and the batch should then be rolled back. */
 int store_add_sample(struct store *st, const char *workload, const char *pod, const char *container,
                      int64_t t_s, int64_t cpu_milli, int64_t mem_bytes);
 /* The replica count of a workload at t_s (replaces one already stored for t_s). */
@@ -154,8 +156,10 @@ int store_for_each_container(struct store *st, store_container_cb cb, void *ctx)
 typedef int (*store_sample_cb)(void *ctx, int64_t container_id, int64_t t_s, int64_t cpu_milli,
                                int64_t mem_bytes);
 /* Samples ordered by (container id, time). The rows are held in memory to be
- * regrouped (32 bytes each): the table is keyed by time. */
+ * regrouped (36 bytes each): the table is keyed by time. */
 int store_for_each_sample(struct store *st, store_sample_cb cb, void *ctx);
+/* How many samples the history holds (a count, not a walk of the rows). */
+int store_sample_count(struct store *st, uint64_t *n);
 
 typedef int (*store_resources_cb)(void *ctx, int64_t container_id, int64_t t_s,
                                   int64_t cpu_request_milli, int64_t mem_request_bytes,
