@@ -41,13 +41,12 @@
 #ifndef PREFILL
 #define PREFILL 240 /* polls already in the history: an hour at 15 s */
 #endif
-#define RUNS          3
-#define PODS_PER_WL   10
-#define POLL_S        15
-#define T0_S          INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
-#define HALF_LIFE_MS  (INT64_C(86400) * 1000)
-#define MAX_CONT      3
-#define CONT_NAME_CAP 16
+#define RUNS         3
+#define PODS_PER_WL  10
+#define POLL_S       15
+#define T0_S         INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
+#define HALF_LIFE_MS (INT64_C(86400) * 1000)
+#define MAX_CONT     3
 
 static const char *const cont_names[MAX_CONT] = {"app", "istio-proxy", "log-shipper"};
 
