@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "podscaler/store.h"
+#include "podscaler/log.h"
 #include "store_int.h"
 #include "store_schema.h"
 
@@ -387,8 +388,16 @@ static int migrate(struct store *st, char *errbuf, size_t errlen)
         rc = judge_state(st->path, &fs, errbuf, errlen);
         if (rc)
             goto rollback;
-        if (st->opened_version < 0)
+        if (st->opened_version < 0) {
             st->opened_version = (int)fs.version;
+            /* Said before, not after: version 3's step copies every sample, and
+             * a large history takes minutes with nothing else to show for it. */
+            if (fs.version > 0 && fs.version < STORE_SCHEMA_VERSION)
+                ps_log(PS_LOG_INFO, "store",
+                       "%s: migrating the history from schema version %lld to %d (a copy of "
+                       "every sample: about a second per million)",
+                       st->path, (long long)fs.version, STORE_SCHEMA_VERSION);
+        }
         if (fs.version == STORE_SCHEMA_VERSION) {
             st->version = (int)fs.version;
             rc = store__exec(st, "COMMIT");
