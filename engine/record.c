@@ -8,11 +8,16 @@
  * writes one store batch. A tick that finds the previous poll still in flight
  * is skipped rather than queued, so a slow server never builds a backlog.
  */
+/* pipe2 is a GNU extension in glibc 2.36. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "podscaler/clock.h"
@@ -133,7 +138,7 @@ struct recorder {
     const struct record_opts *o;
     uv_loop_t loop;
     uv_timer_t tick, stop_timer;
-    uv_signal_t sigint, sigterm;
+    uv_poll_t stop_poll; /* the read end of stop_pipe */
     int handles_open;
     struct kube_client *kc;
     struct store *st;
@@ -538,9 +543,59 @@ static void on_duration(uv_timer_t *t)
         shutdown_all(r);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+/*
+ * SIGINT and SIGTERM write their number into stop_pipe, and the loop reads it
+ * (stop_poll). uv_signal would do the first part, but an exec credential plugin
+ * runs on the loop's thread and blocks it (aws eks get-token takes a second or
+ * two, a hung one up to the exec timeout): the pipe is also what the plugin's
+ * run watches to give up at once (kube_client_opts.cancel_fd).
+ */
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop_signal(int signum)
 {
-    struct recorder *r = s->data;
+    const int saved = errno;
+    const unsigned char b = (unsigned char)signum;
+    /* A full pipe already holds a stop: nothing is lost by dropping this one. */
+    if (write(stop_pipe[1], &b, 1) < 0) {
+    }
+    errno = saved;
+}
+
+static int catch_stop_signals(void)
+{
+    if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -errno;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+        return -errno;
+    return 0;
+}
+
+/* Undoes catch_stop_signals at the end of a run. */
+static void release_stop_signals(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    for (int i = 0; i < 2; i++) {
+        if (stop_pipe[i] >= 0)
+            close(stop_pipe[i]);
+        stop_pipe[i] = -1;
+    }
+}
+
+static void on_stop_readable(uv_poll_t *p, int status, int events)
+{
+    struct recorder *r = p->data;
+    unsigned char signum = 0;
+    (void)status;
+    (void)events;
+    if (read(stop_pipe[0], &signum, 1) != 1)
+        return;
     ps_log(PS_LOG_INFO, MOD, "%s received; stopping%s", signum == SIGINT ? "SIGINT" : "SIGTERM",
            r->in_flight ? " (dropping the poll in flight)" : "");
     shutdown_all(r);
@@ -566,10 +621,14 @@ static void shutdown_all(struct recorder *r)
     uv_timer_stop(&r->tick);
     uv_timer_stop(&r->stop_timer);
     uv_handle_t *hs[] = {(uv_handle_t *)&r->tick, (uv_handle_t *)&r->stop_timer,
-                         (uv_handle_t *)&r->sigint, (uv_handle_t *)&r->sigterm};
+                         (uv_handle_t *)&r->stop_poll};
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
         if (!uv_is_closing(hs[i]))
             uv_close(hs[i], on_handle_closed);
+    /* A second signal ends the process at once (the pipe stays open until the
+     * loop is done). */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     /* Requests in flight are canceled; their callbacks come from the loop and
      * find r->stopping set. */
     kube_client_close(r->kc, on_client_closed, r);
@@ -702,10 +761,17 @@ int record_run(const struct record_opts *o)
     }
     /* Requests give up within one interval or so: a poll that takes longer
      * than that is stale anyway, and the next tick tries again. */
+    rc = catch_stop_signals();
+    if (rc) {
+        ps_log_fatal(MOD, "cannot catch SIGINT and SIGTERM: %s", strerror(-rc));
+        goto out_loop;
+    }
     struct kube_client_opts co = {
         .max_attempts = 3,
         .retry_budget_ms = o->interval_ms > 5000 ? o->interval_ms : 5000,
         .user_agent = "podscaler-record",
+        .has_cancel_fd = true,
+        .cancel_fd = stop_pipe[0],
     };
     rc = kube_client_new(&r->loop, &cfg, &co, &r->kc, err, sizeof err);
     if (rc) {
@@ -714,12 +780,10 @@ int record_run(const struct record_opts *o)
     }
     uv_timer_init(&r->loop, &r->tick);
     uv_timer_init(&r->loop, &r->stop_timer);
-    uv_signal_init(&r->loop, &r->sigint);
-    uv_signal_init(&r->loop, &r->sigterm);
-    r->tick.data = r->stop_timer.data = r->sigint.data = r->sigterm.data = r;
-    r->handles_open = 4;
-    uv_signal_start(&r->sigint, on_signal, SIGINT);
-    uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    uv_poll_init(&r->loop, &r->stop_poll, stop_pipe[0]);
+    r->tick.data = r->stop_timer.data = r->stop_poll.data = r;
+    r->handles_open = 3;
+    uv_poll_start(&r->stop_poll, UV_READABLE, on_stop_readable);
     /* First poll at once, then every interval. */
     uv_timer_start(&r->tick, on_tick, 0, (uint64_t)o->interval_ms);
     if (o->duration_ms > 0)
@@ -750,6 +814,7 @@ int record_run(const struct record_opts *o)
     for (int i = 0; i < REQ_N; i++)
         json_decref(r->slots[i].doc);
 out_loop:
+    release_stop_signals();
     if (uv_loop_close(&r->loop) != 0) {
         ps_log_fatal(MOD, "the event loop did not close cleanly (a bug)");
         status = 1;

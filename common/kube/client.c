@@ -571,9 +571,10 @@ static int creds_apply(struct kube_request *r, char *err, size_t errlen)
             struct kube_exec_credential cred;
             c->stats.exec_runs++;
             int rc =
-                kube_exec_run(c->cfg.exec, &c->cfg, c->opts.exec_timeout_ms, &cred, err, errlen);
+                kube_exec_run(c->cfg.exec, &c->cfg, c->opts.exec_timeout_ms,
+                              c->opts.has_cancel_fd ? c->opts.cancel_fd : -1, &cred, err, errlen);
             if (rc)
-                return rc == PS_ENOMEM ? rc : KUBE_EEXEC;
+                return rc == PS_ENOMEM || rc == KUBE_ECANCELED ? rc : KUBE_EEXEC;
             kube_exec_credential_fini(&c->exec_cred);
             c->exec_cred = cred;
             c->exec_valid = true;

@@ -224,24 +224,26 @@ static void free_env(char **env)
  * output and stay (a helper that lingers, a sleep after printing), and a blocking
  * waitpid would then hold the loop thread for as long as it likes. 0 with
  * *status, PS_ETIMEDOUT when killed, KUBE_EEXEC when the child cannot be waited for. */
-static int reap(pid_t pid, int64_t deadline, int *status)
+static int reap(pid_t pid, int64_t deadline, int cancel_fd, int *status)
 {
     /* Short enough not to add a visible delay to a plugin that exits as it
-     * closes its output, long enough not to spin. */
-    const struct timespec nap = {0, 5 * 1000 * 1000};
+     * closes its output, long enough not to spin. The wait is a poll of the
+     * cancel fd (or of nothing). */
+    const int nap_ms = 5;
     for (;;) {
         pid_t w = waitpid(pid, status, WNOHANG);
         if (w == pid)
             return 0;
         if (w < 0 && errno != EINTR)
             return KUBE_EEXEC;
-        if (ps_clock_mono_ms() >= deadline) {
+        struct pollfd pfd = {cancel_fd, POLLIN, 0};
+        const bool cancel = poll(&pfd, 1, nap_ms) > 0 && (pfd.revents & (POLLIN | POLLHUP));
+        if (cancel || ps_clock_mono_ms() >= deadline) {
             kill(pid, SIGKILL);
             while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                 ;
-            return PS_ETIMEDOUT;
+            return cancel ? KUBE_ECANCELED : PS_ETIMEDOUT;
         }
-        nanosleep(&nap, NULL);
     }
 }
 
@@ -257,7 +259,8 @@ static void flatten(char *s)
 }
 
 int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cluster,
-                  int64_t timeout_ms, struct kube_exec_credential *out, char *err, size_t errlen)
+                  int64_t timeout_ms, int cancel_fd, struct kube_exec_credential *out, char *err,
+                  size_t errlen)
 {
     int outp[2] = {-1, -1}, errp[2] = {-1, -1};
     char *info = NULL, **env = NULL, **argv = NULL;
@@ -326,7 +329,7 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
     int64_t deadline = ps_clock_mono_ms() + timeout_ms;
     bool out_open = true, err_open = true, too_big = false;
     while (out_open || err_open) {
-        struct pollfd pfd[2] = {{outp[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
+        struct pollfd pfd[3] = {{outp[0], POLLIN, 0}, {errp[0], POLLIN, 0}, {cancel_fd, POLLIN, 0}};
         int64_t left = deadline - ps_clock_mono_ms();
         if (left <= 0) {
             kube_errf(err, errlen, "exec plugin %s: no answer within %lld ms, killed", e->command,
@@ -338,7 +341,7 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
             pfd[0].fd = -1;
         if (!err_open)
             pfd[1].fd = -1;
-        int pr = poll(pfd, 2, (int)(left > 1000 ? 1000 : left));
+        int pr = poll(pfd, 3, (int)(left > 1000 ? 1000 : left));
         if (pr < 0 && errno != EINTR) {
             kube_errf(err, errlen, "exec plugin %s: poll: %s", e->command, strerror(errno));
             rc = KUBE_EEXEC;
@@ -346,6 +349,12 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
         }
         if (pr <= 0)
             continue;
+        if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+            kube_errf(err, errlen, "exec plugin %s: abandoned, the process is stopping",
+                      e->command);
+            rc = KUBE_ECANCELED;
+            goto out; /* kills it */
+        }
         char tmp[4096];
         if (out_open && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t r = read(outp[0], tmp, sizeof tmp);
@@ -378,8 +387,12 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
     ebuf[elen] = '\0';
     flatten(ebuf);
     int status = 0;
-    rc = reap(pid, deadline, &status);
+    rc = reap(pid, deadline, cancel_fd, &status);
     pid = -1;
+    if (rc == KUBE_ECANCELED) {
+        kube_errf(err, errlen, "exec plugin %s: abandoned, the process is stopping", e->command);
+        goto out;
+    }
     if (rc == PS_ETIMEDOUT) {
         kube_errf(err, errlen,
                   "exec plugin %s: did not exit within %lld ms after closing its output, killed",

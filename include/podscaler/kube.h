@@ -212,7 +212,12 @@ struct kube_client_opts {
     int64_t backoff_max_ms;    /* 0: KUBE_DEFAULT_BACKOFF_MAX_MS */
     int64_t retry_budget_ms;   /* total time over all attempts; 0: default */
     int64_t exec_timeout_ms;   /* exec plugin run; 0: KUBE_DEFAULT_EXEC_TIMEOUT_MS */
-    const char *user_agent;    /* NULL: "podscaler" */
+    /* With has_cancel_fd: an exec plugin run is abandoned once cancel_fd is
+     * readable (kube_exec_run). A program that stops on a signal makes the
+     * signal write to it: the run blocks the loop the signal would go to. */
+    bool has_cancel_fd;
+    int cancel_fd;
+    const char *user_agent; /* NULL: "podscaler" */
     /* Injectable for tests; NULL: real ones. rand returns uniform 64 bits;
      * now_ms is wall time (exec expiry, token file age). */
     uint64_t (*rand_fn)(void *data);
@@ -379,9 +384,14 @@ struct kube_exec_credential {
     int64_t expiry_ms; /* 0: never expires */
 };
 void kube_exec_credential_fini(struct kube_exec_credential *cred);
-/* Runs the plugin once (blocking, at most timeout_ms) and validates its output. */
+/* Runs the plugin once (blocking, at most timeout_ms) and validates its output.
+ * cancel_fd, when not -1, is watched while the plugin runs: once it is readable
+ * the plugin is killed and the run fails with KUBE_ECANCELED (nothing is read
+ * from it). The run blocks the loop, so a signal the loop would see waits for
+ * it otherwise. */
 int kube_exec_run(const struct kube_exec_config *exec, const struct kube_config *cluster,
-                  int64_t timeout_ms, struct kube_exec_credential *out, char *err, size_t errlen);
+                  int64_t timeout_ms, int cancel_fd, struct kube_exec_credential *out, char *err,
+                  size_t errlen);
 /* Validates an ExecCredential document against the configured apiVersion. */
 int kube_exec_parse(const char *api_version, const char *text, size_t len,
                     struct kube_exec_credential *out, char *err, size_t errlen);

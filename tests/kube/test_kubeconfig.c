@@ -589,17 +589,17 @@ static void test_exec_interactive_always(void **state)
         .api_version = api, .command = cmd, .interactive = KUBE_EXEC_INTERACTIVE_ALWAYS};
     struct kube_exec_credential c;
     char err[256];
-    assert_int_equal(kube_exec_run(&e, NULL, 1000, &c, err, sizeof err), KUBE_EEXEC);
+    assert_int_equal(kube_exec_run(&e, NULL, 1000, -1, &c, err, sizeof err), KUBE_EEXEC);
     assert_non_null(strstr(err, "needs a terminal"));
     /* a plugin that prints nothing: a clear error, not a crash */
     e.interactive = KUBE_EXEC_INTERACTIVE_NEVER;
-    assert_int_equal(kube_exec_run(&e, NULL, 5000, &c, err, sizeof err), KUBE_EEXEC);
+    assert_int_equal(kube_exec_run(&e, NULL, 5000, -1, &c, err, sizeof err), KUBE_EEXEC);
     assert_non_null(strstr(err, "exec plugin true: output is not JSON"));
 }
 
-/* Runs `sh -c script` as a v1 plugin. */
-static int run_sh_plugin(const char *script, int64_t timeout_ms, struct kube_exec_credential *c,
-                         char *err, size_t errlen)
+/* Runs `sh -c script` as a v1 plugin, watching cancel_fd (-1: none). */
+static int run_sh_plugin_cancel(const char *script, int64_t timeout_ms, int cancel_fd,
+                                struct kube_exec_credential *c, char *err, size_t errlen)
 {
     char cmd[] = "/bin/sh", a0[] = "-c", api[] = "client.authentication.k8s.io/v1";
     char *sc = strdup(script);
@@ -610,14 +610,48 @@ static int run_sh_plugin(const char *script, int64_t timeout_ms, struct kube_exe
                                  .args = args,
                                  .nargs = 2,
                                  .interactive = KUBE_EXEC_INTERACTIVE_NEVER};
-    int rc = kube_exec_run(&e, NULL, timeout_ms, c, err, errlen);
+    int rc = kube_exec_run(&e, NULL, timeout_ms, cancel_fd, c, err, errlen);
     free(sc);
     return rc;
+}
+
+static int run_sh_plugin(const char *script, int64_t timeout_ms, struct kube_exec_credential *c,
+                         char *err, size_t errlen)
+{
+    return run_sh_plugin_cancel(script, timeout_ms, -1, c, err, errlen);
 }
 
 #define V1_CRED(tok)                                                                               \
     "printf "                                                                                      \
     "'{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"%s\"}}' " tok
+
+/* A stopping process does not wait for its plugin: once the cancel fd is
+ * readable (a signal wrote to it) the run ends, whether the plugin is still
+ * talking or has closed its output and lingers. */
+static void test_exec_cancel(void **state)
+{
+    (void)state;
+    struct kube_exec_credential c;
+    char err[256] = "";
+    const char *scripts[] = {"exec sleep 10", V1_CRED("t") "; exec >&- 2>&-; exec sleep 10"};
+    for (size_t i = 0; i < 2; i++) {
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        assert_int_equal(write(p[1], "x", 1), 1);
+        int64_t t0 = ps_clock_mono_ms();
+        int rc = run_sh_plugin_cancel(scripts[i], 8000, p[0], &c, err, sizeof err);
+        int64_t took = ps_clock_mono_ms() - t0;
+        if (rc != KUBE_ECANCELED || took > 2000) {
+            print_error("case %zu: rc %d after %lld ms: %s\n", i, rc, (long long)took, err);
+            fail();
+        }
+        assert_non_null(strstr(err, "abandoned, the process is stopping"));
+        char b;
+        assert_int_equal(read(p[0], &b, 1), 1); /* left for the program to read */
+        close(p[0]);
+        close(p[1]);
+    }
+}
 
 static void test_exec_lingering_plugin(void **state)
 {
@@ -774,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_exec_parse),
         cmocka_unit_test(test_exec_interactive_always),
         cmocka_unit_test(test_exec_lingering_plugin),
+        cmocka_unit_test(test_exec_cancel),
         cmocka_unit_test(test_exec_inherits_no_fds),
         cmocka_unit_test(test_status_decode),
         cmocka_unit_test(test_backoff),

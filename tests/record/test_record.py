@@ -446,6 +446,65 @@ class RecordTest(unittest.TestCase):
         log = sim.admin("GET", "requests")
         self.assertTrue(log and all(e["auth"] == "bearer" and e["status"] == 200 for e in log))
 
+    def test_sigterm_during_exec_plugin(self):
+        """An exec plugin runs on the loop's thread: a SIGTERM while it hangs stops
+        the recorder at once, not when the plugin or its 60 s timeout ends."""
+        sim = self.start()
+        with open(os.path.join(sim.dir, "ca.crt"), "rb") as f:
+            ca = base64.b64encode(f.read()).decode()
+        runs = os.path.join(self.tmp, "plugin-runs")
+        plugin = os.path.join(self.tmp, "plugin.sh")
+        with open(plugin, "w") as f:
+            # The first run's token expires in a second; the next run hangs.
+            f.write("#!/bin/sh\n"
+                    "echo run >> %s\n"
+                    "if [ $(wc -l < %s) -gt 1 ]; then exec sleep 30; fi\n"
+                    "exp=$(date -u -d '+1 second' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
+                    "cat <<EOF\n"
+                    '{"apiVersion": "client.authentication.k8s.io/v1", '
+                    '"kind": "ExecCredential", "status": {"token": "%s", '
+                    '"expirationTimestamp": "$exp"}}\n'
+                    "EOF\n" % (runs, runs, sim.token))
+        os.chmod(plugin, 0o755)
+        kc = os.path.join(self.tmp, "kubeconfig-exec")
+        with open(kc, "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "Config", "current-context": "sim",
+                       "clusters": [{"name": "sim", "cluster": {
+                           "server": sim.url, "certificate-authority-data": ca}}],
+                       "users": [{"name": "plugin", "user": {"exec": {
+                           "apiVersion": "client.authentication.k8s.io/v1",
+                           "command": plugin, "interactiveMode": "Never"}}}],
+                       "contexts": [{"name": "sim", "context": {
+                           "cluster": "sim", "user": "plugin", "namespace": "shop"}}]}, f)
+        proc = subprocess.Popen([PODSCALER, "record", "--db", self.db, "--kubeconfig", kc,
+                                 "--interval", "300ms"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            if os.path.exists(runs) and len(open(runs).readlines()) >= 2:
+                break
+            self.assertIsNone(proc.poll(), "record exited early")
+            time.sleep(0.05)
+        else:
+            proc.kill()
+            self.fail("the plugin never ran a second time")
+        time.sleep(0.3)  # the plugin is in its sleep
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            self.fail("record did not stop within 10 s of SIGTERM")
+        took = time.monotonic() - t0
+        err = err.decode(errors="replace")
+        self.assertLess(took, 3, err)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("SIGTERM received", err)
+        self.assertIn("abandoned, the process is stopping", err)
+        self.assertEqual(query(self.db, "PRAGMA integrity_check"), [("ok",)])
+
     def test_mistyped_kubeconfig_env(self):
         """KUBECONFIG naming only missing files is an error naming them, never a
         fall back to ~/.kube/config (there: a working cluster, which must see no request)."""
