@@ -2003,8 +2003,10 @@ def decode_continue(tok):
             raise ValueError()
         return d
     except (ValueError, TypeError):
-        raise bad_request("continue key is not valid: incorrect encoded start "
-                          "resourceVersion (version meta.k8s.io/v1)")
+        # storage.ValidateListOptions: BadRequest("invalid continue token: " + the error of
+        # DecodeContinue, whose own text always starts "continue key is not valid").
+        raise bad_request("invalid continue token: continue key is not valid: incorrect "
+                          "encoded start resourceVersion (version meta.k8s.io/v1)")
 
 
 # registry Store deleteCollectionPageSize: the page a deletecollection lists by.

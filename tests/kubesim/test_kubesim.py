@@ -510,7 +510,13 @@ class TestBasics(Base):
         self.assertEqual([i["metadata"]["name"] for i in r["items"]],
                          ["p%d" % i for i in range(2, 7)])
         self.assertNotIn("continue", r["metadata"])
-        self.assertStatus(self.req("GET", ns + "?limit=2&continue=garbage"), 400, "BadRequest")
+        # A malformed token: 400 with the storage's "invalid continue token: " prefix
+        # (storage.ValidateListOptions wraps DecodeContinue's error), checked before the rv.
+        for q in ("?limit=2&continue=garbage", "?limit=2&continue=garbage&resourceVersion=5"):
+            st = self.assertStatus(self.req("GET", ns + q), 400, "BadRequest")
+            self.assertEqual(st["message"], "invalid continue token: continue key is not "
+                             "valid: incorrect encoded start resourceVersion (version "
+                             "meta.k8s.io/v1)")
         # Time-based expiry.
         first = self.req("GET", ns + "?limit=2").json()
         self.sim.admin("POST", "config", {"continue_ttl_s": 0})
