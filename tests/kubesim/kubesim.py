@@ -2170,8 +2170,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.status_sent = 0
         url = urllib.parse.urlsplit(self.path)
         path = url.path
-        params = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query,
-                                                              keep_blank_values=True).items()}
+        # A repeated key counts with its first value, as upstream's parameter codec decodes
+        # the query (its Convert_Slice_string_To_* conversions read (*in)[0]).
+        params = {k: v[0] for k, v in urllib.parse.parse_qs(url.query,
+                                                             keep_blank_values=True).items()}
         try:
             body = self.read_body()
         except (ValueError, ApiError) as e:
