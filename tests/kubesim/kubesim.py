@@ -410,6 +410,39 @@ def invalid_options(kind, causes):
                     details={"group": "meta.k8s.io", "kind": kind, "causes": causes})
 
 
+def delete_options_causes(opts):
+    """Upstream's ValidateDeleteOptions (apimachinery meta/v1/validation), in its order, on a
+    decoded DeleteOptions (absent and null fields are nil). Empty means valid. Bad values are
+    written as field.Error does: a DeletionPropagation (no string case, %#v) and a []string
+    (%#v) in Go syntax."""
+    policy = opts.get("propagationPolicy")
+    dry = opts.get("dryRun") or []
+    out = []
+    if opts.get("orphanDependents") is not None and policy is not None:
+        out.append({"reason": "FieldValueInvalid",
+                    "message": "Invalid value: %s: orphanDependents and deletionPropagation "
+                               "cannot be both set" % go_quote(policy),
+                    "field": "propagationPolicy"})
+    if policy is not None and policy not in ("Foreground", "Background", "Orphan"):
+        out.append({"reason": "FieldValueNotSupported",
+                    "message": 'Unsupported value: %s: supported values: "Foreground", '
+                               '"Background", "Orphan", "nil"' % go_quote(policy),
+                    "field": "propagationPolicy"})
+    if any(d != "All" for d in dry):  # ValidateDryRun
+        out.append({"reason": "FieldValueNotSupported",
+                    "message": 'Unsupported value: []string{%s}: supported values: "All"'
+                               % ", ".join(go_quote(d) for d in dry),
+                    "field": "dryRun"})
+    return out
+
+
+def validate_delete_options(opts):
+    causes = delete_options_causes(opts)
+    if causes:
+        raise invalid_options("DeleteOptions", causes)
+    return opts
+
+
 def list_options_causes(params, watch):
     """Upstream's ValidateListOptions (apimachinery meta/internalversion/validation), in its
     order: list and watch rules differ. Empty means valid."""
@@ -2172,8 +2205,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = url.path
         # A repeated key counts with its first value, as upstream's parameter codec decodes
         # the query (its Convert_Slice_string_To_* conversions read (*in)[0]).
-        params = {k: v[0] for k, v in urllib.parse.parse_qs(url.query,
-                                                             keep_blank_values=True).items()}
+        self.query_all = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        params = {k: v[0] for k, v in self.query_all.items()}
         try:
             body = self.read_body()
         except (ValueError, ApiError) as e:
@@ -2448,17 +2481,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 any(not isinstance((pre or {}).get(k), (str, type(None)))
                     for k in ("uid", "resourceVersion")) or \
                 not (dry is None or (isinstance(dry, list) and
-                                     all(isinstance(d, str) for d in dry))):
+                                     all(isinstance(d, str) for d in dry))) or \
+                not isinstance(opts.get("propagationPolicy"), (str, type(None))) or \
+                not isinstance(opts.get("orphanDependents"), (bool, type(None))):
             raise bad_request("the body of the request was not a valid DeleteOptions")
         return opts
 
     def request_delete_options(self, params, body):
         """The DeleteOptions of a DELETE as handlers/delete.go reads them: from the body when
-        there is one (the query's dryRun is then not read at all), else from the query.
-        Answers (options, dry run)."""
+        there is one (the query's dryRun is then not read at all), else from the query (every
+        value of dryRun, a []string; the first of the others); then validated as upstream's
+        ValidateDeleteOptions (422). Answers (options, dry run)."""
         if not body:
-            return {}, params.get("dryRun") == "All"
-        opts = self.delete_options(self.parse_json(body))
+            opts = {}
+            if self.query_all.get("dryRun"):
+                opts["dryRun"] = self.query_all["dryRun"]
+            if "propagationPolicy" in params:
+                opts["propagationPolicy"] = params["propagationPolicy"]
+            if "orphanDependents" in params:
+                opts["orphanDependents"] = query_bool_ptr(params["orphanDependents"])
+        else:
+            opts = self.delete_options(self.parse_json(body))
+        validate_delete_options(opts)
         return opts, bool(opts.get("dryRun"))
 
     def delete_collection(self, res, ns, params, body):
@@ -2584,10 +2628,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             en = meta(ev).get("name")
             if en not in (None, name):
                 raise bad_request("name in URL does not match name in Eviction object")
+            # The Eviction is decoded (400) before the pod is looked for; the pod is deleted
+            # with the Eviction's own DeleteOptions (eviction.go), which the store's
+            # rest.BeforeDelete validates (422) before it checks their preconditions.
+            opts = self.delete_options(ev.get("deleteOptions"))
             if sim.get(res, ns, name) is None:
                 raise not_found(res, name)
-            # The pod is deleted with the Eviction's own DeleteOptions (eviction.go).
-            opts = self.delete_options(ev.get("deleteOptions"))
+            validate_delete_options(opts)
             do_delete(sim, res, ns, name, dry, opts.get("preconditions"))
             return Response(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                   "status": "Success", "code": 201})

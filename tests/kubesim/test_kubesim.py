@@ -305,6 +305,72 @@ class TestBasics(Base):
         self.assertIn("the ResourceVersion in the precondition (1)", st["message"])
         self.assertEqual(self.req("GET", PODS + "/" + name).status, 200)
 
+    def test_delete_options_validated(self):
+        # Upstream's ValidateDeleteOptions: 422 Invalid on DeleteOptions.meta.k8s.io, from the
+        # body's options or (without a body) the query's, before the object is looked for.
+        self.req("POST", LEASES, lease("dov"))
+        rv = self.sim.admin("GET", "state")["resourceVersion"]
+        both = ('propagationPolicy: Invalid value: "%s": orphanDependents and '
+                'deletionPropagation cannot be both set')
+        policy = ('propagationPolicy: Unsupported value: "%s": supported values: '
+                  '"Foreground", "Background", "Orphan", "nil"')
+        dry = 'dryRun: Unsupported value: []string{%s}: supported values: "All"'
+        cases = [
+            ({"dryRun": ["x"]}, "", [dry % '"x"']),
+            ({"dryRun": ["All", ""]}, "", [dry % '"All", ""']),
+            ({"propagationPolicy": "Bogus"}, "", [policy % "Bogus"]),
+            ({"propagationPolicy": "Orphan", "orphanDependents": False}, "",
+             [both % "Orphan"]),
+            (None, "?dryRun=x", [dry % '"x"']),
+            (None, "?dryRun=All&dryRun=x", [dry % '"All", "x"']),
+            (None, "?propagationPolicy=", [policy % ""]),
+            (None, "?propagationPolicy=Bogus&orphanDependents=true&dryRun=no",
+             [both % "Bogus", policy % "Bogus", dry % '"no"']),
+        ]
+        for body, q, msgs in cases:
+            for name in ("dov", "missing"):
+                st = self.assertStatus(self.req("DELETE", LEASES + "/" + name + q, body), 422,
+                                       "Invalid")
+                text = msgs[0] if len(msgs) == 1 else "[%s]" % ", ".join(msgs)
+                self.assertEqual(st["message"], 'DeleteOptions.meta.k8s.io "" is invalid: '
+                                 + text, (body, q))
+                self.assertEqual(st["details"]["kind"], "DeleteOptions")
+                self.assertEqual(st["details"]["group"], "meta.k8s.io")
+                self.assertEqual([c["field"] + ": " + c["message"]
+                                  for c in st["details"]["causes"]], msgs)
+        # Undecodable option values are 400; the object is still there.
+        for body in ({"propagationPolicy": 5}, {"orphanDependents": "yes"}):
+            self.assertStatus(self.req("DELETE", LEASES + "/dov", body), 400, "BadRequest")
+        self.assertEqual(self.sim.admin("GET", "state")["resourceVersion"], rv)
+        self.assertEqual(self.req("GET", LEASES + "/dov").status, 200)
+        # deletecollection: nothing is deleted.
+        dcl = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+        self.req("POST", dcl, lease("dov-c"))
+        st = self.assertStatus(self.req("DELETE", dcl, {"propagationPolicy": "Bogus"}), 422,
+                               "Invalid")
+        self.assertEqual(st["details"]["kind"], "DeleteOptions")
+        self.assertStatus(self.req("DELETE", dcl + "?orphanDependents=false&propagationPolicy="
+                                   "Orphan"), 422, "Invalid")
+        self.assertEqual(self.req("GET", dcl + "/dov-c").status, 200)
+        # Eviction: its deleteOptions, validated once the pod is found.
+        name = self.pods_of("web")[0]["metadata"]["name"]
+        ev = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name},
+              "deleteOptions": {"dryRun": ["x"]}}
+        st = self.assertStatus(self.req("POST", PODS + "/" + name + "/eviction", ev), 422,
+                               "Invalid")
+        self.assertEqual(st["message"], 'DeleteOptions.meta.k8s.io "" is invalid: '
+                         + dry % '"x"')
+        ev["metadata"]["name"] = "no-such-pod"
+        self.assertStatus(self.req("POST", PODS + "/no-such-pod/eviction", ev), 404,
+                          "NotFound")
+        self.assertEqual(self.req("GET", PODS + "/" + name).status, 200)
+        # Valid options delete.
+        for q in ("?orphanDependents=true&dryRun=All", "?propagationPolicy=Foreground"):
+            self.assertEqual(self.req("DELETE", LEASES + "/dov" + q).status, 200, q)
+        self.assertStatus(self.req("GET", LEASES + "/dov"), 404, "NotFound")
+        self.assertEqual(self.req("DELETE", dcl, {"propagationPolicy": "Orphan"}).status, 200)
+        self.assertStatus(self.req("GET", dcl + "/dov-c"), 404, "NotFound")
+
     def test_deletecollection_options(self):
         # The handler validates the list options as a list's and reads the DeleteOptions
         # (the body's, or the query's without a body); the store lists as a list would and
