@@ -414,20 +414,11 @@ class RecordTest(unittest.TestCase):
         self.assertIn("skipping a tick", err)
         self.assertEqual(len(samples_by_container(self.db)), 8)
 
-    def test_exec_plugin(self):
-        sim = self.start()
+    def _exec_kubeconfig(self, sim, plugin):
+        """A kubeconfig whose user is the exec plugin at `plugin` (made executable)."""
+        os.chmod(plugin, 0o755)
         with open(os.path.join(sim.dir, "ca.crt"), "rb") as f:
             ca = base64.b64encode(f.read()).decode()
-        runs = os.path.join(self.tmp, "plugin-runs")
-        plugin = os.path.join(self.tmp, "plugin.sh")
-        with open(plugin, "w") as f:
-            f.write("#!/bin/sh\n"
-                    "echo run >> %s\n"
-                    "cat <<EOF\n"
-                    '{"apiVersion": "client.authentication.k8s.io/v1", '
-                    '"kind": "ExecCredential", "status": {"token": "%s"}}\n'
-                    "EOF\n" % (runs, sim.token))
-        os.chmod(plugin, 0o755)
         kc = os.path.join(self.tmp, "kubeconfig-exec")
         with open(kc, "w") as f:
             json.dump({"apiVersion": "v1", "kind": "Config", "current-context": "sim",
@@ -438,6 +429,20 @@ class RecordTest(unittest.TestCase):
                            "command": plugin, "interactiveMode": "Never"}}}],
                        "contexts": [{"name": "sim", "context": {
                            "cluster": "sim", "user": "plugin", "namespace": "shop"}}]}, f)
+        return kc
+
+    def test_exec_plugin(self):
+        sim = self.start()
+        runs = os.path.join(self.tmp, "plugin-runs")
+        plugin = os.path.join(self.tmp, "plugin.sh")
+        with open(plugin, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "echo run >> %s\n"
+                    "cat <<EOF\n"
+                    '{"apiVersion": "client.authentication.k8s.io/v1", '
+                    '"kind": "ExecCredential", "status": {"token": "%s"}}\n'
+                    "EOF\n" % (runs, sim.token))
+        kc = self._exec_kubeconfig(sim, plugin)
         self.kubeconfig = kc
         code, out, err = self.record("--interval", "500ms", "--duration", "2s")
         self.assertEqual(code, 0, err)
@@ -450,8 +455,6 @@ class RecordTest(unittest.TestCase):
         """An exec plugin runs on the loop's thread: a SIGTERM while it hangs stops
         the recorder at once, not when the plugin or its 60 s timeout ends."""
         sim = self.start()
-        with open(os.path.join(sim.dir, "ca.crt"), "rb") as f:
-            ca = base64.b64encode(f.read()).decode()
         runs = os.path.join(self.tmp, "plugin-runs")
         plugin = os.path.join(self.tmp, "plugin.sh")
         with open(plugin, "w") as f:
@@ -465,17 +468,7 @@ class RecordTest(unittest.TestCase):
                     '"kind": "ExecCredential", "status": {"token": "%s", '
                     '"expirationTimestamp": "$exp"}}\n'
                     "EOF\n" % (runs, runs, sim.token))
-        os.chmod(plugin, 0o755)
-        kc = os.path.join(self.tmp, "kubeconfig-exec")
-        with open(kc, "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "Config", "current-context": "sim",
-                       "clusters": [{"name": "sim", "cluster": {
-                           "server": sim.url, "certificate-authority-data": ca}}],
-                       "users": [{"name": "plugin", "user": {"exec": {
-                           "apiVersion": "client.authentication.k8s.io/v1",
-                           "command": plugin, "interactiveMode": "Never"}}}],
-                       "contexts": [{"name": "sim", "context": {
-                           "cluster": "sim", "user": "plugin", "namespace": "shop"}}]}, f)
+        kc = self._exec_kubeconfig(sim, plugin)
         proc = subprocess.Popen([PODSCALER, "record", "--db", self.db, "--kubeconfig", kc,
                                  "--interval", "300ms"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
