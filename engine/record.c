@@ -557,8 +557,7 @@ static void on_stop_signal(int signum)
     const int saved = errno;
     const unsigned char b = (unsigned char)signum;
     /* A full pipe already holds a stop: nothing is lost by dropping this one. */
-    if (write(stop_pipe[1], &b, 1) < 0) {
-    }
+    (void)!write(stop_pipe[1], &b, 1);
     errno = saved;
 }
 

@@ -97,6 +97,7 @@ struct kube_client {
     char *base_url;
     struct curl_slist *connect_to;
     char *host_header; /* with tls-server-name: "Host: " the server URL's host[:port] */
+    char *curl_proxy;  /* cfg.proxy_url as libcurl is to read it (proxy_for_curl) */
     char *user_agent;
 
     /* credentials */
@@ -165,6 +166,7 @@ static void client_maybe_free(struct kube_client *c)
     free(c->user_agent);
     curl_slist_free_all(c->connect_to);
     free(c->host_header);
+    free(c->curl_proxy);
     free(c);
     if (cb)
         cb(data);
@@ -319,6 +321,21 @@ static const char *token_file_problem(int rc)
                              : "cannot read";
 }
 
+/* Go's SOCKS5 dialer sends the host name to the proxy, which resolves it: that
+ * is libcurl's socks5h. Its socks5 resolves here, and a name only the proxy's
+ * side knows (a private API endpoint behind an SSH tunnel, kubectl's usual
+ * case) would not resolve. Other schemes are given as they are. */
+static char *proxy_for_curl(const char *proxy_url)
+{
+    if (strncasecmp(proxy_url, "socks5://", 9) != 0)
+        return strdup(proxy_url);
+    size_t n = strlen(proxy_url) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "socks5h://%s", proxy_url + 9);
+    return p;
+}
+
 /* tls-server-name: the URL carries that name (SNI and verification) and
  * CURLOPT_CONNECT_TO sends the connection to the real host. The Host header
  * stays the server's, as client-go's (the name only sets TLS's ServerName): a
@@ -326,7 +343,7 @@ static const char *token_file_problem(int rc)
 static int setup_server_name(struct kube_client *c, char *err, size_t errlen)
 {
     CURLU *u = curl_url();
-    char *host = NULL, *port = NULL, *url = NULL;
+    char *host = NULL, *port = NULL, *given_port = NULL, *url = NULL;
     int rc = KUBE_ECONFIG;
     if (!u)
         return PS_ENOMEM;
@@ -337,6 +354,8 @@ static int setup_server_name(struct kube_client *c, char *err, size_t errlen)
                   c->cfg.server);
         goto out;
     }
+    /* The port as the URL wrote it (none when it is the scheme's default). */
+    (void)curl_url_get(u, CURLUPART_PORT, &given_port, 0);
     if (c->cfg.tls_server_name && *c->cfg.tls_server_name) {
         char line[1024];
         snprintf(line, sizeof line, "%s:%s:%s:%s", c->cfg.tls_server_name, port, host, port);
@@ -348,18 +367,11 @@ static int setup_server_name(struct kube_client *c, char *err, size_t errlen)
         }
         c->connect_to = curl_slist_append(NULL, line);
         c->base_url = strdup(url);
-        /* The port as the URL wrote it: a default one is not in the header. */
-        char *given_port = NULL;
-        CURLU *orig = curl_url();
-        if (orig && curl_url_set(orig, CURLUPART_URL, c->cfg.server, 0) == CURLUE_OK)
-            (void)curl_url_get(orig, CURLUPART_PORT, &given_port, 0);
-        curl_url_cleanup(orig);
         size_t hn = strlen(host) + (given_port ? strlen(given_port) : 0) + 16;
         c->host_header = malloc(hn);
         if (c->host_header)
             snprintf(c->host_header, hn, "Host: %s%s%s", host, given_port ? ":" : "",
                      given_port ? given_port : "");
-        curl_free(given_port);
         if (!c->connect_to || !c->host_header) {
             rc = PS_ENOMEM;
             goto out;
@@ -376,6 +388,7 @@ static int setup_server_name(struct kube_client *c, char *err, size_t errlen)
 out:
     curl_free(host);
     curl_free(port);
+    curl_free(given_port);
     curl_free(url);
     curl_url_cleanup(u);
     return rc;
@@ -435,6 +448,10 @@ int kube_client_new(uv_loop_t *loop, const struct kube_config *cfg,
         return PS_ENOMEM;
     }
     rc = setup_server_name(c, err, errlen);
+    if (!rc && c->cfg.proxy_url && !(c->curl_proxy = proxy_for_curl(c->cfg.proxy_url))) {
+        kube_errf(err, errlen, "kube client: out of memory");
+        rc = PS_ENOMEM;
+    }
     if (!rc && c->cfg.ca_file && access(c->cfg.ca_file, R_OK) != 0) {
         kube_errf(err, errlen, "%s: certificate-authority %s: cannot read", c->cfg.source,
                   c->cfg.ca_file);
@@ -483,6 +500,7 @@ int kube_client_new(uv_loop_t *loop, const struct kube_config *cfg,
     if (rc) {
         curl_slist_free_all(c->connect_to);
         free(c->host_header);
+        free(c->curl_proxy);
         free(c->base_url);
         free(c->user_agent);
         kube_config_fini(&c->cfg);
@@ -978,18 +996,8 @@ static void attempt_start(struct kube_request *r)
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     if (c->connect_to)
         curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
-    if (c->cfg.proxy_url) {
-        /* Go's SOCKS5 dialer sends the host name to the proxy, which resolves
-         * it: that is libcurl's socks5h. Its socks5 resolves here, and a name
-         * only the proxy's side knows (a private API endpoint behind an SSH
-         * tunnel, kubectl's usual case) would not resolve. */
-        const char *p = c->cfg.proxy_url;
-        char h[2048];
-        if (strncasecmp(p, "socks5://", 9) == 0 &&
-            (size_t)snprintf(h, sizeof h, "socks5h://%s", p + 9) < sizeof h)
-            p = h;
-        curl_easy_setopt(e, CURLOPT_PROXY, p);
-    }
+    if (c->curl_proxy)
+        curl_easy_setopt(e, CURLOPT_PROXY, c->curl_proxy);
     if (c->cfg.ca_data) {
         struct curl_blob b = {c->cfg.ca_data, c->cfg.ca_data_len, CURL_BLOB_COPY};
         curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);

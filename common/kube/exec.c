@@ -350,8 +350,6 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
         if (pr <= 0)
             continue;
         if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-            kube_errf(err, errlen, "exec plugin %s: abandoned, the process is stopping",
-                      e->command);
             rc = KUBE_ECANCELED;
             goto out; /* kills it */
         }
@@ -389,10 +387,8 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
     int status = 0;
     rc = reap(pid, deadline, cancel_fd, &status);
     pid = -1;
-    if (rc == KUBE_ECANCELED) {
-        kube_errf(err, errlen, "exec plugin %s: abandoned, the process is stopping", e->command);
+    if (rc == KUBE_ECANCELED)
         goto out;
-    }
     if (rc == PS_ETIMEDOUT) {
         kube_errf(err, errlen,
                   "exec plugin %s: did not exit within %lld ms after closing its output, killed",
@@ -433,6 +429,8 @@ int kube_exec_run(const struct kube_exec_config *e, const struct kube_config *cl
 out:
     if (rc == PS_ENOMEM)
         kube_errf(err, errlen, "exec plugin %s: out of memory", e->command);
+    if (rc == KUBE_ECANCELED)
+        kube_errf(err, errlen, "exec plugin %s: abandoned, the process is stopping", e->command);
     if (pid > 0) {
         kill(pid, SIGKILL);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

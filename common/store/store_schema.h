@@ -81,8 +81,7 @@
  * replica count for a workload) and NULL while they have none. Writers update
  * it when a row is at least STORE_NOTE_S past the value they last wrote, so the
  * cost is one small update per container per hour, not per poll. */
-#define STORE_NOTE_S   3600
-#define STORE_NOTE_SQL "3600" /* STORE_NOTE_S, for SQL text */
+#define STORE_NOTE_S 3600
 #define STORE_SCHEMA_V3                                                                            \
     "ALTER TABLE containers ADD COLUMN last_t INTEGER;\n"                                          \
     "UPDATE containers SET last_t = (SELECT max(t) FROM samples s\n"                               \

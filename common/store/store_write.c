@@ -9,8 +9,6 @@
 #include "store_int.h"
 #include "store_schema.h"
 
-_Static_assert(STORE_NOTE_S == 3600, "STORE_NOTE_SQL spells STORE_NOTE_S");
-
 /* Looks a name up in a cache, then in its table; inserts it when missing and
  * create is set (PS_ENOENT otherwise). The statements take (?1 name[, ?2 parent]). */
 static int resolve(struct store *st, struct ps__map *cache, sqlite3_stmt **sel, const char *sel_sql,
@@ -392,8 +390,10 @@ static int list_ids(struct store *st, const char *sql, int64_t **ids, size_t *n)
     return 0;
 }
 
-/* Runs sql once per id (?1 = id, ?2 = cutoff), adding up the rows deleted.
- * Statements without ?2 ignore it (binding a missing parameter is a no-op). */
+/* Runs sql once per id (?1 = id, ?2 = cutoff, ?3 = cutoff - STORE_NOTE_S: the
+ * last_t a name with no row left at the cutoff has at most), adding up the rows
+ * deleted. Statements without ?2 or ?3 ignore them (binding a missing parameter
+ * is a no-op). */
 static int delete_per_id(struct store *st, const char *sql, const int64_t *ids, size_t n,
                          int64_t cutoff, int64_t *deleted)
 {
@@ -404,6 +404,7 @@ static int delete_per_id(struct store *st, const char *sql, const int64_t *ids, 
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(s, 1, ids[i]);
         sqlite3_bind_int64(s, 2, cutoff);
+        sqlite3_bind_int64(s, 3, cutoff - STORE_NOTE_S);
         rc = sqlite3_step(s);
         sqlite3_reset(s);
         if (rc != SQLITE_DONE) {
@@ -455,32 +456,30 @@ static int prune_rows(struct store *st, int64_t cutoff, struct store_prune_stats
     if (!rc)
         rc = delete_all(st,
                         "DELETE FROM resources WHERE container_id IN (SELECT c.id FROM "
-                        "containers c WHERE (c.last_t IS NULL OR c.last_t <= ?1 - " STORE_NOTE_SQL
-                        ") AND NOT EXISTS (SELECT 1 FROM resources r "
+                        "containers c WHERE (c.last_t IS NULL OR c.last_t <= ?3)"
+                        " AND NOT EXISTS (SELECT 1 FROM resources r "
                         "WHERE r.container_id = c.id AND r.t >= ?1))",
                         cutoff, &dropped_res);
     ps->resources += dropped_res;
     if (!rc)
-        rc = delete_all(
-            st,
-            "DELETE FROM containers WHERE (last_t IS NULL OR last_t <= ?1 - " STORE_NOTE_SQL
-            ") AND NOT EXISTS (SELECT 1 FROM resources r WHERE r.container_id = "
-            "containers.id)",
-            cutoff, &ps->containers);
+        rc = delete_all(st,
+                        "DELETE FROM containers WHERE (last_t IS NULL OR last_t <= ?3) AND NOT "
+                        "EXISTS (SELECT 1 FROM resources r WHERE r.container_id = "
+                        "containers.id)",
+                        cutoff, &ps->containers);
     if (!rc)
         rc = delete_all(st,
                         "DELETE FROM pods WHERE NOT EXISTS (SELECT 1 FROM containers c WHERE "
                         "c.pod_id = pods.id)",
                         cutoff, &ps->pods);
     if (!rc)
-        rc = delete_all(
-            st,
-            "DELETE FROM workloads WHERE (last_t IS NULL OR last_t <= ?1 - " STORE_NOTE_SQL
-            ") AND NOT EXISTS (SELECT 1 FROM pods p WHERE p.workload_id = "
-            "workloads.id) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE "
-            "d.workload_id = workloads.id) AND NOT EXISTS (SELECT 1 FROM "
-            "checkpoints k WHERE k.workload_id = workloads.id)",
-            cutoff, &ps->workloads);
+        rc = delete_all(st,
+                        "DELETE FROM workloads WHERE (last_t IS NULL OR last_t <= ?3) AND NOT "
+                        "EXISTS (SELECT 1 FROM pods p WHERE p.workload_id = "
+                        "workloads.id) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE "
+                        "d.workload_id = workloads.id) AND NOT EXISTS (SELECT 1 FROM "
+                        "checkpoints k WHERE k.workload_id = workloads.id)",
+                        cutoff, &ps->workloads);
     return rc;
 }
 

@@ -414,8 +414,21 @@ class RecordTest(unittest.TestCase):
         self.assertIn("skipping a tick", err)
         self.assertEqual(len(samples_by_container(self.db)), 8)
 
-    def _exec_kubeconfig(self, sim, plugin):
-        """A kubeconfig whose user is the exec plugin at `plugin` (made executable)."""
+    def _exec_kubeconfig(self, sim, before="", expires=""):
+        """A kubeconfig whose user is an exec plugin that logs each run to the file
+        it returns with the kubeconfig, runs the shell lines `before`, and prints a
+        credential of sim's token, expiring at the shell value `expires` if any."""
+        runs = os.path.join(self.tmp, "plugin-runs")
+        plugin = os.path.join(self.tmp, "plugin.sh")
+        expiry = ', "expirationTimestamp": "%s"' % expires if expires else ""
+        with open(plugin, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "echo run >> %s\n"
+                    "%s"
+                    "cat <<EOF\n"
+                    '{"apiVersion": "client.authentication.k8s.io/v1", '
+                    '"kind": "ExecCredential", "status": {"token": "%s"%s}}\n'
+                    "EOF\n" % (runs, before, sim.token, expiry))
         os.chmod(plugin, 0o755)
         with open(os.path.join(sim.dir, "ca.crt"), "rb") as f:
             ca = base64.b64encode(f.read()).decode()
@@ -429,21 +442,11 @@ class RecordTest(unittest.TestCase):
                            "command": plugin, "interactiveMode": "Never"}}}],
                        "contexts": [{"name": "sim", "context": {
                            "cluster": "sim", "user": "plugin", "namespace": "shop"}}]}, f)
-        return kc
+        return kc, runs
 
     def test_exec_plugin(self):
         sim = self.start()
-        runs = os.path.join(self.tmp, "plugin-runs")
-        plugin = os.path.join(self.tmp, "plugin.sh")
-        with open(plugin, "w") as f:
-            f.write("#!/bin/sh\n"
-                    "echo run >> %s\n"
-                    "cat <<EOF\n"
-                    '{"apiVersion": "client.authentication.k8s.io/v1", '
-                    '"kind": "ExecCredential", "status": {"token": "%s"}}\n'
-                    "EOF\n" % (runs, sim.token))
-        kc = self._exec_kubeconfig(sim, plugin)
-        self.kubeconfig = kc
+        self.kubeconfig, runs = self._exec_kubeconfig(sim)
         code, out, err = self.record("--interval", "500ms", "--duration", "2s")
         self.assertEqual(code, 0, err)
         self.check_round_trip(["shop"])
@@ -455,20 +458,12 @@ class RecordTest(unittest.TestCase):
         """An exec plugin runs on the loop's thread: a SIGTERM while it hangs stops
         the recorder at once, not when the plugin or its 60 s timeout ends."""
         sim = self.start()
+        # The first run's token expires in a second; the next run hangs.
         runs = os.path.join(self.tmp, "plugin-runs")
-        plugin = os.path.join(self.tmp, "plugin.sh")
-        with open(plugin, "w") as f:
-            # The first run's token expires in a second; the next run hangs.
-            f.write("#!/bin/sh\n"
-                    "echo run >> %s\n"
-                    "if [ $(wc -l < %s) -gt 1 ]; then exec sleep 30; fi\n"
-                    "exp=$(date -u -d '+1 second' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
-                    "cat <<EOF\n"
-                    '{"apiVersion": "client.authentication.k8s.io/v1", '
-                    '"kind": "ExecCredential", "status": {"token": "%s", '
-                    '"expirationTimestamp": "$exp"}}\n'
-                    "EOF\n" % (runs, runs, sim.token))
-        kc = self._exec_kubeconfig(sim, plugin)
+        kc, runs = self._exec_kubeconfig(
+            sim, before="if [ $(wc -l < %s) -gt 1 ]; then exec sleep 30; fi\n"
+                        "exp=$(date -u -d '+1 second' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n" % runs,
+            expires="$exp")
         proc = subprocess.Popen([PODSCALER, "record", "--db", self.db, "--kubeconfig", kc,
                                  "--interval", "300ms"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)

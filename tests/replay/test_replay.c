@@ -69,16 +69,24 @@ static void build_varying(struct built *b)
     b->t.source = c;
 }
 
+/* The input of b with the initial requests at each container's peak. */
+static struct replay_input *input_at_max(struct built *b)
+{
+    struct replay_input *in;
+    char err[256];
+    struct replay_input_opts o = {.to_s = -1};
+    assert_int_equal(replay_rule_parse("max", &o.rule, err, sizeof(err)), 0);
+    assert_int_equal(replay_input_new(&b->t, &o, &in, err, sizeof(err)), 0);
+    return in;
+}
+
 static void test_model_fit(void **state)
 {
     (void)state;
     struct built b;
     build_varying(&b);
-    struct replay_input *in;
+    struct replay_input *in = input_at_max(&b);
     char err[256];
-    struct replay_input_opts o = {.to_s = -1};
-    assert_int_equal(replay_rule_parse("max", &o.rule, err, sizeof(err)), 0);
-    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
     struct replay_input_info info;
     replay_input_get_info(in, &info);
     assert_int_equal(info.n_workloads, 1);
@@ -145,11 +153,8 @@ static void test_own_steps(void **state)
         b.series[pod].workload = 1;
         b.pod_workload[pod] = 1;
     }
-    struct replay_input *in;
+    struct replay_input *in = input_at_max(&b);
     char err[256];
-    struct replay_input_opts o = {.to_s = -1};
-    assert_int_equal(replay_rule_parse("max", &o.rule, err, sizeof(err)), 0);
-    assert_int_equal(replay_input_new(&b.t, &o, &in, err, sizeof(err)), 0);
     struct replay_input_info info;
     replay_input_get_info(in, &info);
     assert_int_equal(info.n_workloads, 2);
